@@ -1,0 +1,2 @@
+// verity-xstate: the public door of the client core.
+export {};

@@ -1,0 +1,2 @@
+// verity-xstate/react: React bindings (not built yet; the entry point is reserved).
+export {};

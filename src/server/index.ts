@@ -1,0 +1,2 @@
+// verity-xstate/server: the directive hub.
+export {};

@@ -1,0 +1,2 @@
+// verity-xstate/server/redis: the Redis backplane.
+export {};
