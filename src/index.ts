@@ -1,2 +1,14 @@
 // verity-xstate: the public door of the client core.
-export {};
+
+export type { VerityErrorCode } from './registry/errors';
+export { VerityError } from './registry/errors';
+export type {
+  DefaultSchema,
+  DevtoolsSnapshot,
+  Registry,
+  RegistrySchema,
+  RegistryState,
+} from './registry/registry';
+export { createRegistry } from './registry/registry';
+export type * from './registry/types';
+export type { EventSourceCtor, EventSourceLike } from './transport/sse-stream';

@@ -1,0 +1,294 @@
+// One cache entry: its actor (running, or resting as a persisted snapshot), subscribers and cached view.
+import { type Actor, createActor, type InspectionEvent, type Observer, type Snapshot } from 'xstate';
+import {
+  anyInFlight,
+  anyLoud,
+  type EntryContext,
+  type EntryEmitted,
+  type EntryEvent,
+  type EntryMachine,
+  freshUntil,
+  initialEntryContext,
+  type LevelState,
+} from '../machines/entry.machine';
+import type { CollectionData, EntryStatus, LevelMeta, Params } from './types';
+
+/** What an entry needs from the registry that owns it. */
+export interface EntryHost {
+  now(): number;
+  readonly inspect: Observer<InspectionEvent> | ((event: InspectionEvent) => void) | undefined;
+  /** The entry asked for work (a fetch) or reported a discarded/superseded response. */
+  onEmitted(entry: Entry, event: EntryEmitted): void;
+  /** The entry's state changed (for onChange). */
+  onChanged(entry: Entry): void;
+}
+
+/** A registered type or collection, as its entries see it. */
+export interface EntryOwner {
+  readonly kind: 'item' | 'collection';
+  readonly name: string;
+  readonly machine: EntryMachine;
+  readonly host: EntryHost;
+  /** Entries by id / params key, oldest consumer read first (the LRU order). */
+  readonly entries: Map<string, Entry>;
+}
+
+/** A fetch in flight that can be told its result is no longer wanted. */
+export interface Cancellable {
+  cancel(): void;
+}
+
+type EntryActor = Actor<EntryMachine>;
+type Persisted = Snapshot<unknown> & { value?: unknown; context?: EntryContext };
+
+export interface EntryView {
+  readonly data: unknown;
+  readonly meta: Record<string, unknown>;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+export class Entry {
+  readonly owner: EntryOwner;
+  /** The item id, or the collection's params key. */
+  readonly key: string;
+  /** Collections only: the frozen params this entry was read with. */
+  readonly params: Params | null;
+  lastUsedAt: number;
+  removed = false;
+
+  #actor: EntryActor | null = null;
+  #rest: Persisted | null = null;
+  #listeners: Set<() => void> | null = null;
+  #pins = 0;
+  #view: EntryView | null = null;
+  #viewExpires = Number.POSITIVE_INFINITY;
+  #cancels: Map<string, Cancellable> | null = null;
+  #waiters: Array<() => void> | null = null;
+
+  constructor(owner: EntryOwner, key: string, params: Params | null, now: number) {
+    this.owner = owner;
+    this.key = key;
+    this.params = params;
+    this.lastUsedAt = now;
+  }
+
+  get running(): boolean {
+    return this.#actor !== null;
+  }
+
+  get subscriberCount(): number {
+    return this.#listeners?.size ?? 0;
+  }
+
+  context(): EntryContext {
+    if (this.#actor) return this.#actor.getSnapshot().context;
+    return this.#rest?.context ?? initialEntryContext();
+  }
+
+  status(): EntryStatus {
+    if (this.#actor) return this.#actor.getSnapshot().value as EntryStatus;
+    const value = (this.#rest?.value ?? 'idle') as EntryStatus;
+    // A resting entry has no timer; time alone can make it stale.
+    if (value === 'fresh' && this.owner.host.now() >= freshUntil(this.context())) return 'stale';
+    return value;
+  }
+
+  inFlight(): boolean {
+    return anyInFlight(this.context());
+  }
+
+  /** The running actor, started from the resting snapshot when needed. */
+  wake(): EntryActor {
+    if (this.#actor) return this.#actor;
+    const { machine, host, kind, name } = this.owner;
+    const rest = this.#rest;
+    const actor = createActor(machine, {
+      id: `${kind}:${name}:${this.key}`,
+      inspect: host.inspect,
+      input: undefined,
+      ...(rest ? { snapshot: rest } : {}),
+    });
+    actor.on('*', (event) => host.onEmitted(this, event as EntryEmitted));
+    actor.subscribe(() => this.#changed());
+    this.#actor = actor;
+    this.#rest = null;
+    actor.start();
+    if (rest?.value === 'fresh') actor.send({ type: 'RESUME' });
+    return actor;
+  }
+
+  send(event: EntryEvent): void {
+    this.wake().send(event);
+    this.#afterWork();
+  }
+
+  /** Puts the actor to rest when nothing needs it running: no subscriber, no fetch, nobody holding `actor`. */
+  maybeRest(): void {
+    const actor = this.#actor;
+    if (!actor || this.#pins > 0 || (this.#listeners?.size ?? 0) > 0) return;
+    const context = actor.getSnapshot().context;
+    if (anyInFlight(context)) return;
+    this.#rest = actor.getPersistedSnapshot() as Persisted;
+    this.#actor = null;
+    actor.stop();
+  }
+
+  /** Keeps the actor running for someone who holds it directly (e.g. `ref.actor` in a selector). */
+  pin(): EntryActor {
+    this.#pins++;
+    return this.wake();
+  }
+
+  subscribe(listener: () => void): () => void {
+    if (this.removed) return () => {};
+    this.wake();
+    const wrapped = () => listener();
+    (this.#listeners ??= new Set()).add(wrapped);
+    let active = true;
+    return () => {
+      if (!active) return;
+      active = false;
+      this.#listeners?.delete(wrapped);
+      if (this.#listeners?.size === 0) this.#listeners = null;
+      this.maybeRest();
+    };
+  }
+
+  setCancel(level: string, cancel: Cancellable): void {
+    (this.#cancels ??= new Map()).set(level, cancel);
+  }
+
+  /** Forgets a finished fetch's handle, unless a newer fetch of the level has replaced it. */
+  clearCancel(level: string, cancel: Cancellable): void {
+    if (this.#cancels?.get(level) !== cancel) return;
+    this.#cancels.delete(level);
+    if (this.#cancels.size === 0) this.#cancels = null;
+  }
+
+  cancel(level: string): void {
+    const cancel = this.#cancels?.get(level);
+    if (!cancel) return;
+    this.clearCancel(level, cancel);
+    cancel.cancel();
+  }
+
+  /** Resolves when nothing is in flight or queued for this entry (or it is removed). */
+  whenSettled(): Promise<void> {
+    if (this.removed || !this.#busy()) return Promise.resolve();
+    return new Promise((resolve) => {
+      (this.#waiters ??= []).push(resolve);
+    });
+  }
+
+  /** Stops the actor and drops everything; fetches in flight are aborted. */
+  destroy(): void {
+    if (this.removed) return;
+    this.removed = true;
+    if (this.#cancels) for (const level of [...this.#cancels.keys()]) this.cancel(level);
+    const actor = this.#actor;
+    if (actor) {
+      this.#rest = actor.getPersistedSnapshot() as Persisted;
+      this.#actor = null;
+      actor.stop();
+    }
+    this.#releaseWaiters();
+    const listeners = this.#listeners;
+    this.#listeners = null;
+    this.#view = null;
+    if (listeners) for (const listener of listeners) safeCall(listener);
+  }
+
+  view(): EntryView {
+    const now = this.owner.host.now();
+    if (this.#view && now < this.#viewExpires) return this.#view;
+    const context = this.context();
+    const status = this.status();
+    this.#viewExpires = status === 'fresh' ? freshUntil(context) : Number.POSITIVE_INFINITY;
+    this.#view =
+      this.owner.kind === 'item' ? this.#itemView(context, status) : this.#collectionView(context, status);
+    return this.#view;
+  }
+
+  #itemView(context: EntryContext, status: EntryStatus): EntryView {
+    const levels: Record<string, LevelMeta> = {};
+    let lastFetched: number | null = null;
+    for (const name in context.levels) {
+      const state = context.levels[name]!;
+      levels[name] = Object.freeze({
+        lastFetched: iso(state.at),
+        isFetching: state.qid !== null,
+        error: state.error,
+      });
+      if (state.at !== null && (lastFetched === null || state.at > lastFetched)) lastFetched = state.at;
+    }
+    const meta = this.#baseMeta(context, status, lastFetched);
+    meta.levels = Object.freeze(levels);
+    return Object.freeze({ data: context.data, meta: Object.freeze(meta) });
+  }
+
+  #collectionView(context: EntryContext, status: EntryStatus): EntryView {
+    const state: LevelState | undefined = context.levels.default;
+    const data = (context.data as CollectionData | null) ?? EMPTY_COLLECTION;
+    const meta = this.#baseMeta(context, status, state?.at ?? null);
+    meta.paramsSnapshot = this.params;
+    meta.paramsKey = this.key;
+    return Object.freeze({ data, meta: Object.freeze(meta) });
+  }
+
+  #baseMeta(context: EntryContext, status: EntryStatus, lastFetched: number | null): Record<string, unknown> {
+    let activeQueryId: number | null = null;
+    for (const name in context.levels) {
+      const qid = context.levels[name]!.qid;
+      if (qid !== null && (activeQueryId === null || qid > activeQueryId)) activeQueryId = qid;
+    }
+    const meta: Record<string, unknown> = {
+      status,
+      isLoading: anyLoud(context),
+      isFetching: activeQueryId !== null,
+      error: context.error,
+      lastFetched: iso(lastFetched),
+      activeQueryId: activeQueryId === null ? null : String(activeQueryId),
+    };
+    // Consumer reads do not change the snapshot (that would re-render on every read), so this one is live.
+    Object.defineProperty(meta, 'lastUsedAt', { enumerable: true, get: () => iso(this.lastUsedAt) });
+    return meta;
+  }
+
+  #busy(): boolean {
+    const context = this.context();
+    for (const name in context.levels) {
+      const state = context.levels[name]!;
+      if (state.qid !== null || state.queued !== 0) return true;
+    }
+    return false;
+  }
+
+  #changed(): void {
+    this.#view = null;
+    const listeners = this.#listeners;
+    if (listeners) for (const listener of [...listeners]) safeCall(listener);
+    this.owner.host.onChanged(this);
+  }
+
+  #afterWork(): void {
+    if (this.#waiters && !this.#busy()) this.#releaseWaiters();
+    this.maybeRest();
+  }
+
+  #releaseWaiters(): void {
+    const waiters = this.#waiters;
+    this.#waiters = null;
+    if (waiters) for (const resolve of waiters) resolve();
+  }
+}
+
+const EMPTY_COLLECTION: CollectionData = Object.freeze({ ids: Object.freeze([]), count: 0, meta: null });
+
+function safeCall(listener: () => void): void {
+  try {
+    listener();
+  } catch {
+    // A subscriber's error is its own; the cache and other subscribers carry on.
+  }
+}

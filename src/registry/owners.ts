@@ -1,0 +1,241 @@
+// Registered types and collections: validated config, level graph, staleness, and their entry index.
+import { createEntryMachine, type EntryMachine } from '../machines/entry.machine';
+import type { Entry, EntryHost, EntryOwner } from './entry';
+import { VerityError } from './errors';
+import { buildLevelGraph, DEFAULT_LEVEL, type LevelGraph } from './level-graph';
+import { isPlainObject } from './params-key';
+import type {
+  BulkItemFetcher,
+  CollectionConfig,
+  CollectionData,
+  DirectiveGate,
+  ItemFetcher,
+  Params,
+  TypeConfig,
+} from './types';
+
+export interface LevelRuntime {
+  readonly fetch: ItemFetcher<unknown>;
+  readonly bulkFetch: BulkItemFetcher<unknown> | null;
+  readonly stalenessMs: number;
+}
+
+export interface TypeOwner extends EntryOwner {
+  readonly kind: 'item';
+  readonly graph: LevelGraph;
+  readonly levels: ReadonlyMap<string, LevelRuntime>;
+  readonly errorRetryMs: number;
+  readonly check: DirectiveGate | undefined;
+}
+
+export interface CollectionOwner extends EntryOwner {
+  readonly kind: 'collection';
+  readonly fetch: CollectionConfig<Params>['fetch'];
+  readonly key: ((params: Params) => string) | undefined;
+  readonly stalenessMs: number;
+  readonly errorRetryMs: number;
+  readonly check: DirectiveGate | undefined;
+}
+
+export type Owner = TypeOwner | CollectionOwner;
+
+export interface OwnerDefaults {
+  readonly stalenessMs: number;
+  readonly errorRetryMs: number;
+}
+
+function checkName(name: unknown, what: 'createType' | 'createCollection'): asserts name is string {
+  if (typeof name !== 'string' || name.trim() === '') {
+    throw new VerityError(
+      'INVALID_NAME',
+      `${what} needs a non-empty string name, e.g. ${what}('invoice', { fetch }).`,
+    );
+  }
+}
+
+function checkDuration(value: unknown, path: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+    throw new VerityError('INVALID_OPTIONS', `${path} must be a number of milliseconds ≥ 0.`);
+  }
+  return value;
+}
+
+function checkGate(value: unknown, path: string): DirectiveGate | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'function') throw new VerityError('INVALID_OPTIONS', `${path} must be a function.`);
+  return value as DirectiveGate;
+}
+
+/** Items hold one merged object across levels; a non-object result replaces what is held. */
+function mergeItemData(previous: unknown, next: unknown): unknown {
+  if (isPlainObject(previous) && isPlainObject(next)) return { ...previous, ...next };
+  return next;
+}
+
+const replace = (_previous: unknown, next: unknown): unknown => next;
+
+export function createTypeOwner(
+  name: unknown,
+  config: TypeConfig<unknown> | undefined,
+  host: EntryHost,
+  defaults: OwnerDefaults,
+): TypeOwner {
+  checkName(name, 'createType');
+  if (!config || typeof config !== 'object') {
+    throw new VerityError(
+      'MISSING_FETCH',
+      `createType('${name}', config) needs a config with a fetch(id, level) function.`,
+    );
+  }
+  if (typeof config.fetch !== 'function') {
+    throw new VerityError(
+      'MISSING_FETCH',
+      `Type '${name}' has no fetch: pass createType('${name}', { fetch: (id) => … }).`,
+    );
+  }
+  if (config.bulkFetch !== undefined && typeof config.bulkFetch !== 'function') {
+    throw new VerityError(
+      'INVALID_OPTIONS',
+      `Type '${name}': bulkFetch must be a function (ids, level) => items.`,
+    );
+  }
+  const typeStaleness =
+    checkDuration(config.stalenessMs, `Type '${name}' stalenessMs`) ?? defaults.stalenessMs;
+  const levels = new Map<string, LevelRuntime>();
+  levels.set(DEFAULT_LEVEL, {
+    fetch: config.fetch,
+    bulkFetch: config.bulkFetch ?? null,
+    stalenessMs: typeStaleness,
+  });
+  const declared = config.levels ?? {};
+  if (!isPlainObject(declared)) {
+    throw new VerityError(
+      'INVALID_LEVEL',
+      `Type '${name}': levels must be an object of { [level]: { fetch } }.`,
+    );
+  }
+  for (const level of Object.keys(declared)) {
+    const levelConfig = declared[level];
+    if (level === '' || level === DEFAULT_LEVEL) {
+      throw new VerityError(
+        'INVALID_LEVEL',
+        `Type '${name}': a level may not be named '${level}'; the default level uses the type's own fetch.`,
+      );
+    }
+    if (!levelConfig || typeof levelConfig.fetch !== 'function') {
+      throw new VerityError(
+        'MISSING_FETCH',
+        `Type '${name}' level '${level}' has no fetch: add levels: { ${level}: { fetch: (id) => … } }.`,
+      );
+    }
+    if (levelConfig.bulkFetch !== undefined && typeof levelConfig.bulkFetch !== 'function') {
+      throw new VerityError(
+        'INVALID_OPTIONS',
+        `Type '${name}' level '${level}': bulkFetch must be a function.`,
+      );
+    }
+    levels.set(level, {
+      fetch: levelConfig.fetch,
+      bulkFetch: levelConfig.bulkFetch ?? config.bulkFetch ?? null,
+      stalenessMs:
+        checkDuration(levelConfig.stalenessMs, `Type '${name}' level '${level}' stalenessMs`) ??
+        typeStaleness,
+    });
+  }
+  const graph = buildLevelGraph(config);
+  const machine: EntryMachine = createEntryMachine({
+    stalenessFor: (level) => levels.get(level)?.stalenessMs ?? typeStaleness,
+    merge: mergeItemData,
+    now: host.now,
+  });
+  return {
+    kind: 'item',
+    name,
+    machine,
+    host,
+    entries: new Map<string, Entry>(),
+    graph,
+    levels,
+    errorRetryMs: checkDuration(config.errorRetryMs, `Type '${name}' errorRetryMs`) ?? defaults.errorRetryMs,
+    check: checkGate(config.check, `Type '${name}' check`),
+  };
+}
+
+export function createCollectionOwner(
+  name: unknown,
+  config: CollectionConfig<Params> | undefined,
+  host: EntryHost,
+  defaults: OwnerDefaults,
+): CollectionOwner {
+  checkName(name, 'createCollection');
+  if (!config || typeof config !== 'object' || typeof config.fetch !== 'function') {
+    throw new VerityError(
+      'MISSING_FETCH',
+      `Collection '${name}' has no fetch: pass createCollection('${name}', { fetch: (params) => ({ ids }) }).`,
+    );
+  }
+  if (config.key !== undefined && typeof config.key !== 'function') {
+    throw new VerityError(
+      'INVALID_OPTIONS',
+      `Collection '${name}': key must be a function (params) => string.`,
+    );
+  }
+  const stalenessMs =
+    checkDuration(config.stalenessMs, `Collection '${name}' stalenessMs`) ?? defaults.stalenessMs;
+  return {
+    kind: 'collection',
+    name,
+    machine: createEntryMachine({ stalenessFor: () => stalenessMs, merge: replace, now: host.now }),
+    host,
+    entries: new Map<string, Entry>(),
+    fetch: config.fetch,
+    key: config.key,
+    stalenessMs,
+    errorRetryMs:
+      checkDuration(config.errorRetryMs, `Collection '${name}' errorRetryMs`) ?? defaults.errorRetryMs,
+    check: checkGate(config.check, `Collection '${name}' check`),
+  };
+}
+
+/** `{ ids, count?, meta? }` or `{ items, meta? }` → the collection's data; anything else is an error. */
+export function toCollectionData(name: string, raw: unknown): CollectionData {
+  if (!isPlainObject(raw) && !(typeof raw === 'object' && raw !== null && !Array.isArray(raw))) {
+    throw new VerityError(
+      'INVALID_RESPONSE',
+      `Collection '${name}' fetch returned ${describe(raw)}; return { ids: [...], count?, meta? } or { items: [...] }.`,
+    );
+  }
+  const record = raw as Record<string, unknown>;
+  const meta = record.meta === undefined ? null : record.meta;
+  if (Array.isArray(record.ids)) {
+    const ids = record.ids.filter(isId);
+    const count =
+      typeof record.count === 'number' && Number.isFinite(record.count) ? record.count : ids.length;
+    return Object.freeze({ ids: Object.freeze(ids), count, meta });
+  }
+  if (Array.isArray(record.items)) {
+    const ids: (string | number)[] = [];
+    for (const item of record.items) {
+      if (isId(item)) ids.push(item);
+      else if (item && typeof item === 'object' && isId((item as Record<string, unknown>).id)) {
+        ids.push((item as Record<string, unknown>).id as string | number);
+      }
+    }
+    return Object.freeze({ ids: Object.freeze(ids), count: ids.length, meta });
+  }
+  throw new VerityError(
+    'INVALID_RESPONSE',
+    `Collection '${name}' fetch returned an object without ids or items; return { ids: [...], count?, meta? }.`,
+  );
+}
+
+function isId(value: unknown): value is string | number {
+  return (typeof value === 'string' && value !== '') || (typeof value === 'number' && Number.isFinite(value));
+}
+
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}

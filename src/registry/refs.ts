@@ -1,0 +1,152 @@
+// The live references reads return: thin views over a shared entry (refs are cheap; entries are shared).
+import type { AnyActorRef } from 'xstate';
+import type { Entry } from './entry';
+import type { CollectionRef, CollectionSnapshot, ItemRef, ItemSnapshot, Params } from './types';
+
+/** What a ref may ask of the registry. */
+export interface RefHost {
+  refreshItem(entry: Entry, level: string): Promise<void>;
+  refreshCollection(entry: Entry): Promise<void>;
+  remove(entry: Entry): void;
+  /** Reads `params` of the same collection and returns its entry. */
+  readCollection(name: string, params: Params | null | undefined): Entry;
+}
+
+export class ItemRefImpl<TData> implements ItemRef<TData> {
+  readonly #host: RefHost;
+  readonly #entry: Entry;
+  readonly level: string;
+
+  constructor(host: RefHost, entry: Entry, level: string) {
+    this.#host = host;
+    this.#entry = entry;
+    this.level = level;
+  }
+
+  get type(): string {
+    return this.#entry.owner.name;
+  }
+
+  get id(): string {
+    return this.#entry.key;
+  }
+
+  get data(): TData | null {
+    return this.getSnapshot().data;
+  }
+
+  get meta(): ItemSnapshot<TData>['meta'] {
+    return this.getSnapshot().meta;
+  }
+
+  get state(): ItemRef<TData>['state'] {
+    const { data, meta } = this.getSnapshot();
+    return { loading: meta.isLoading, error: meta.error, value: data };
+  }
+
+  get actor(): AnyActorRef {
+    return this.#entry.pin();
+  }
+
+  getSnapshot(): ItemSnapshot<TData> {
+    return this.#entry.view() as unknown as ItemSnapshot<TData>;
+  }
+
+  subscribe(listener: () => void): () => void {
+    return this.#entry.subscribe(listener);
+  }
+
+  refresh(): Promise<void> {
+    return this.#host.refreshItem(this.#entry, this.level);
+  }
+
+  remove(): void {
+    this.#host.remove(this.#entry);
+  }
+}
+
+export class CollectionRefImpl<TMeta> implements CollectionRef<TMeta> {
+  readonly #host: RefHost;
+  #entry: Entry;
+  #listeners: Set<() => void> | null = null;
+  #unsubscribe: (() => void) | null = null;
+
+  constructor(host: RefHost, entry: Entry) {
+    this.#host = host;
+    this.#entry = entry;
+  }
+
+  get name(): string {
+    return this.#entry.owner.name;
+  }
+
+  get data(): CollectionSnapshot<TMeta>['data'] {
+    return this.getSnapshot().data;
+  }
+
+  get meta(): CollectionSnapshot<TMeta>['meta'] {
+    return this.getSnapshot().meta;
+  }
+
+  get state(): CollectionRef<TMeta>['state'] {
+    const { data, meta } = this.getSnapshot();
+    return { loading: meta.isLoading, error: meta.error, items: data.ids, meta: data.meta };
+  }
+
+  get actor(): AnyActorRef {
+    return this.#entry.pin();
+  }
+
+  getSnapshot(): CollectionSnapshot<TMeta> {
+    return this.#entry.view() as unknown as CollectionSnapshot<TMeta>;
+  }
+
+  subscribe(listener: () => void): () => void {
+    const wrapped = () => listener();
+    (this.#listeners ??= new Set()).add(wrapped);
+    this.#unsubscribe ??= this.#entry.subscribe(() => this.#notify());
+    let active = true;
+    return () => {
+      if (!active) return;
+      active = false;
+      this.#listeners?.delete(wrapped);
+      if (this.#listeners?.size === 0) {
+        this.#listeners = null;
+        this.#unsubscribe?.();
+        this.#unsubscribe = null;
+      }
+    };
+  }
+
+  refresh(): Promise<void> {
+    return this.#host.refreshCollection(this.#entry);
+  }
+
+  remove(): void {
+    this.#host.remove(this.#entry);
+  }
+
+  setParams(params: Params | null | undefined): void {
+    const next = this.#host.readCollection(this.name, params);
+    if (next === this.#entry) return;
+    // Subscribers follow the ref to its new param set; the old entry's late responses stay with it.
+    const hadSubscription = this.#unsubscribe !== null;
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
+    this.#entry = next;
+    if (hadSubscription) this.#unsubscribe = next.subscribe(() => this.#notify());
+    this.#notify();
+  }
+
+  #notify(): void {
+    const listeners = this.#listeners;
+    if (!listeners) return;
+    for (const listener of [...listeners]) {
+      try {
+        listener();
+      } catch {
+        // One subscriber's error does not stop the others.
+      }
+    }
+  }
+}

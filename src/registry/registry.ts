@@ -1,0 +1,841 @@
+// createRegistry: the instance that owns registrations, entries, the coordinator, the sweeper and events.
+import { type Actor, createActor } from 'xstate';
+import { createCoordinatorMachine } from '../machines/coordinator.machine';
+import { type EntryEmitted, isLevelFresh, levelOf, type StampedData } from '../machines/entry.machine';
+import { mutate } from '../transport/mutate';
+import { DirectiveBatcher } from './directive-batch';
+import { Entry, type EntryHost } from './entry';
+import { VerityError } from './errors';
+import { FetchRunner, type FetchStrategy } from './fetch-runner';
+import { DEFAULT_LEVEL, normalizeLevel } from './level-graph';
+import { Lifecycle, Logger } from './lifecycle';
+import { type EvictionReason, sweepOwner } from './memory';
+import { type ResolvedOptions, resolveOptions } from './options';
+import {
+  type CollectionOwner,
+  createCollectionOwner,
+  createTypeOwner,
+  describe,
+  type Owner,
+  type TypeOwner,
+  toCollectionData,
+} from './owners';
+import { isPlainObject, paramsKey, snapshotParams } from './params-key';
+import { CollectionRefImpl, ItemRefImpl, type RefHost } from './refs';
+import { StreamLink } from './stream-link';
+import type {
+  ApplyOptions,
+  ApplyReport,
+  ChangeEvent,
+  CollectionConfig,
+  CollectionRef,
+  DirectiveSource,
+  FetchCollectionOptions,
+  FetchItemOptions,
+  ItemId,
+  ItemRef,
+  LifecycleEvent,
+  LifecycleEventName,
+  Params,
+  RegistryOptions,
+  ResyncContext,
+  SseOptions,
+  TypeConfig,
+} from './types';
+
+/** Names and data shapes, so reads are typed: `createRegistry<{ types: { todo: Todo }, collections: {...} }>()`. */
+export interface RegistrySchema {
+  types: Record<string, unknown>;
+  collections: Record<string, { params?: object; meta?: unknown }>;
+}
+
+export interface DefaultSchema extends RegistrySchema {
+  types: Record<string, unknown>;
+  collections: Record<string, { params: Params; meta: unknown }>;
+}
+
+type TypeName<S extends RegistrySchema> = keyof S['types'] & string;
+type CollectionName<S extends RegistrySchema> = keyof S['collections'] & string;
+type ParamsOf<S extends RegistrySchema, K extends CollectionName<S>> = S['collections'][K] extends {
+  params: infer P;
+}
+  ? P & object
+  : Params;
+type MetaOf<S extends RegistrySchema, K extends CollectionName<S>> = S['collections'][K] extends {
+  meta: infer M;
+}
+  ? M
+  : unknown;
+
+export interface Registry<S extends RegistrySchema = DefaultSchema> {
+  readonly clientId: string;
+  createType<K extends TypeName<S>>(name: K, config: TypeConfig<S['types'][K]>): void;
+  createCollection<K extends CollectionName<S>>(
+    name: K,
+    config: CollectionConfig<ParamsOf<S, K>, MetaOf<S, K>>,
+  ): void;
+  registerType<K extends TypeName<S>>(name: K, config: TypeConfig<S['types'][K]>): void;
+  registerCollection<K extends CollectionName<S>>(
+    name: K,
+    config: CollectionConfig<ParamsOf<S, K>, MetaOf<S, K>>,
+  ): void;
+  fetchItem<K extends TypeName<S>>(
+    type: K,
+    id: ItemId,
+    level?: string | null,
+    options?: FetchItemOptions,
+  ): ItemRef<S['types'][K]>;
+  fetchCollection<K extends CollectionName<S>>(
+    name: K,
+    options?: Omit<FetchCollectionOptions, 'params'> & { params?: ParamsOf<S, K> | null },
+  ): CollectionRef<MetaOf<S, K>>;
+  item<K extends TypeName<S>>(type: K, id: ItemId, level?: string | null): ItemRef<S['types'][K]>;
+  collection<K extends CollectionName<S>>(
+    name: K,
+    params?: ParamsOf<S, K> | null,
+  ): CollectionRef<MetaOf<S, K>>;
+  isItemLoading(type: TypeName<S>, id: ItemId, level?: string | null): boolean;
+  isCollectionLoading(name: CollectionName<S>, params?: Params | null): boolean;
+  hasAnyInFlightRequests(): boolean;
+  applyDirectives(directives: unknown, options?: ApplyOptions): Promise<ApplyReport>;
+  applyDirective(directive: unknown, options?: ApplyOptions): Promise<ApplyReport>;
+  ingestEnvelope(envelope: unknown): void;
+  /** Seed alias of ingestEnvelope. */
+  ingestDirectiveEnvelope(envelope: unknown): void;
+  resync(context?: Partial<ResyncContext>): Promise<void>;
+  onChange(listener: (event: ChangeEvent) => void): () => void;
+  onLifecycle(event: LifecycleEventName | '*', listener: (event: LifecycleEvent) => void): () => void;
+  state(): RegistryState;
+  devtools(): DevtoolsSnapshot;
+  connectSse(): void;
+  disconnectSse(): void;
+  reconnectSse(): void;
+  configureSse(partial: SseOptions): void;
+  sseConnect(): void;
+  sseDisconnect(): void;
+  sseReconnect(): void;
+  configureDirectiveSource(source: DirectiveSource): void;
+  mutate<TBody = unknown>(input: RequestInfo | URL, init?: RequestInit): Promise<TBody>;
+  directiveHeaders(extra?: Record<string, string>): Record<string, string>;
+  dispose(): void;
+}
+
+export interface RegistryState {
+  types: Record<string, { entries: number; inFlight: number; levels: string[] }>;
+  collections: Record<string, { entries: number; inFlight: number }>;
+  sse: {
+    enabled: boolean;
+    connected: boolean;
+    url: string;
+    audience: string;
+    lastSeq: Record<string, number>;
+  };
+  bulk: { delayMs: number; maxBatchSize: number; pending: boolean };
+  memory: ResolvedOptions['memory'] & { entries: number };
+}
+
+export interface DevtoolsSnapshot extends RegistryState {
+  clientId: string;
+  entries: Array<{
+    kind: 'item' | 'collection';
+    name: string;
+    key: string;
+    status: string;
+    running: boolean;
+    subscribers: number;
+    lastUsedAt: string;
+  }>;
+  inFlight: {
+    items: Array<{ type: string; id: string }>;
+    collections: Array<{ name: string; paramsKey: string }>;
+    totalCount: number;
+    hasAnyInFlight: boolean;
+  };
+}
+
+type ReadMode = 'read' | 'force' | 'directive' | 'resync';
+
+function randomId(): string {
+  const crypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  if (crypto?.randomUUID) return crypto.randomUUID();
+  return `client-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+export function normalizeId(type: string, id: unknown): string {
+  if (typeof id === 'string' && id !== '') return id;
+  if (typeof id === 'number' && Number.isFinite(id)) return String(id);
+  throw new VerityError(
+    'INVALID_ID',
+    `Item ids are non-empty strings or finite numbers; fetchItem('${type}', …) got ${describe(id)}.`,
+  );
+}
+
+export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements Registry<S> {
+  readonly clientId: string;
+  readonly #options: ResolvedOptions;
+  readonly #logger: Logger;
+  readonly #lifecycle: Lifecycle;
+  readonly #types = new Map<string, TypeOwner>();
+  readonly #collections = new Map<string, CollectionOwner>();
+  readonly #host: EntryHost;
+  readonly #refHost: RefHost;
+  readonly #runner: FetchRunner;
+  readonly #coordinator: Actor<ReturnType<typeof createCoordinatorMachine>>;
+  readonly #batcher: DirectiveBatcher;
+  readonly #stream: StreamLink;
+  readonly #inFlight = new Set<Entry>();
+  readonly #fetchImpl: typeof globalThis.fetch | undefined;
+  readonly #onForceReload: RegistryOptions['onForceReload'];
+  #sweeper: ReturnType<typeof setInterval> | null = null;
+  #qid = 0;
+  #flushing = false;
+  #disposed = false;
+
+  constructor(options: RegistryOptions = {}) {
+    this.#options = resolveOptions(options);
+    this.clientId =
+      typeof options.clientId === 'string' && options.clientId !== '' ? options.clientId : randomId();
+    this.#logger = new Logger(this.#options.logging.level, this.#options.logging.prefix);
+    this.#lifecycle = new Lifecycle(this.#logger);
+    this.#fetchImpl = options.fetch;
+    this.#onForceReload = options.onForceReload;
+    this.#host = {
+      now: () => Date.now(),
+      inspect: options.inspect,
+      onEmitted: (entry, event) => this.#onEntryEmitted(entry, event),
+      onChanged: (entry) => this.#onEntryChanged(entry),
+    };
+    this.#refHost = {
+      refreshItem: (entry, level) => this.#refreshItem(entry, level),
+      refreshCollection: (entry) => this.#refreshCollection(entry),
+      remove: (entry) => this.#evict(entry, 'removed'),
+      readCollection: (name, params) => this.#readCollection(name, params, {}),
+    };
+    this.#runner = new FetchRunner(
+      {
+        resolved: (entry, level, qid, data, strategy) => this.#resolved(entry, level, qid, data, strategy),
+        rejected: (entry, level, qid, error, strategy) => this.#rejected(entry, level, qid, error, strategy),
+        bulkFlushed: (detail) => this.#lifecycle.emit('bulk:flush', detail),
+      },
+      () => this.#options.bulk.maxBatchSize,
+    );
+    this.#batcher = new DirectiveBatcher({
+      options: this.#options,
+      clientId: this.clientId,
+      lifecycle: this.#lifecycle,
+      logger: this.#logger,
+      now: () => Date.now(),
+      types: this.#types,
+      collections: this.#collections,
+      request: (entry, level, mode) => this.#request(entry, level, mode, false),
+      isActive: (entry) => this.#isActive(entry),
+      onForceReload: (hard) => this.#forceReload(hard),
+      wake: () => this.#coordinator.send({ type: 'WORK_QUEUED' }),
+    });
+    this.#coordinator = createActor(
+      createCoordinatorMachine({
+        windowMs: () => this.#options.bulk.delayMs,
+        flush: () => this.#flush(),
+      }),
+      { inspect: options.inspect },
+    );
+    this.#coordinator.start();
+    this.#stream = new StreamLink({
+      registry: this,
+      settings: this.#options.sse,
+      lifecycle: this.#lifecycle,
+      logger: this.#logger,
+      clientId: this.clientId,
+      applyEnvelope: (directives, source, audience) =>
+        this.#batcher.enqueue(directives, { source, audience, fromStream: true }),
+      resync: (context) => this.resync(context),
+    });
+    this.#startSweeper();
+    this.#stream.start();
+  }
+
+  // ── Registration ────────────────────────────────────────────────────────────
+
+  createType<K extends TypeName<S>>(name: K, config: TypeConfig<S['types'][K]>): void {
+    this.#assertLive();
+    if (this.#types.has(name)) {
+      throw new VerityError(
+        'DUPLICATE_NAME',
+        `Type '${name}' is already registered; register each type once.`,
+      );
+    }
+    this.#types.set(name, createTypeOwner(name, config as TypeConfig<unknown>, this.#host, this.#options));
+  }
+
+  createCollection<K extends CollectionName<S>>(
+    name: K,
+    config: CollectionConfig<ParamsOf<S, K>, MetaOf<S, K>>,
+  ): void {
+    this.#assertLive();
+    if (this.#collections.has(name)) {
+      throw new VerityError(
+        'DUPLICATE_NAME',
+        `Collection '${name}' is already registered; register each collection once.`,
+      );
+    }
+    const owner = createCollectionOwner(
+      name,
+      config as unknown as CollectionConfig<Params>,
+      this.#host,
+      this.#options,
+    );
+    this.#collections.set(name, owner);
+  }
+
+  registerType<K extends TypeName<S>>(name: K, config: TypeConfig<S['types'][K]>): void {
+    this.createType(name, config);
+  }
+
+  registerCollection<K extends CollectionName<S>>(
+    name: K,
+    config: CollectionConfig<ParamsOf<S, K>, MetaOf<S, K>>,
+  ): void {
+    this.createCollection(name, config);
+  }
+
+  // ── Reads ───────────────────────────────────────────────────────────────────
+
+  fetchItem<K extends TypeName<S>>(
+    type: K,
+    id: ItemId,
+    level?: string | null,
+    options: FetchItemOptions = {},
+  ): ItemRef<S['types'][K]> {
+    this.#assertLive();
+    const owner = this.#typeOwner(type);
+    const key = normalizeId(type, id);
+    const levelName = this.#levelName(owner, level);
+    const entry = this.#touch(owner, key, null);
+    const mode: ReadMode = options.force ? 'force' : 'read';
+    this.#request(entry, levelName, mode, options.silent);
+    return new ItemRefImpl<S['types'][K]>(this.#refHost, entry, levelName);
+  }
+
+  fetchCollection<K extends CollectionName<S>>(
+    name: K,
+    options: Omit<FetchCollectionOptions, 'params'> & { params?: ParamsOf<S, K> | null } = {},
+  ): CollectionRef<MetaOf<S, K>> {
+    this.#assertLive();
+    const entry = this.#readCollection(name, options.params as Params | null | undefined, {
+      force: options.force,
+      silent: options.silent,
+    });
+    return new CollectionRefImpl<MetaOf<S, K>>(this.#refHost, entry);
+  }
+
+  item<K extends TypeName<S>>(type: K, id: ItemId, level?: string | null): ItemRef<S['types'][K]> {
+    return this.fetchItem(type, id, level);
+  }
+
+  collection<K extends CollectionName<S>>(
+    name: K,
+    params?: ParamsOf<S, K> | null,
+  ): CollectionRef<MetaOf<S, K>> {
+    return this.fetchCollection(name, { params: params ?? null });
+  }
+
+  isItemLoading(type: TypeName<S>, id: ItemId, level?: string | null): boolean {
+    const owner = this.#typeOwner(type);
+    const entry = owner.entries.get(normalizeId(type, id));
+    if (!entry) return false;
+    return levelOf(entry.context(), this.#levelName(owner, level)).qid !== null;
+  }
+
+  isCollectionLoading(name: CollectionName<S>, params?: Params | null): boolean {
+    const owner = this.#collectionOwner(name);
+    return owner.entries.get(this.#collectionKey(owner, params))?.inFlight() ?? false;
+  }
+
+  hasAnyInFlightRequests(): boolean {
+    return this.#inFlight.size > 0;
+  }
+
+  // ── Directives and stream ───────────────────────────────────────────────────
+
+  applyDirectives(directives: unknown, options: ApplyOptions = {}): Promise<ApplyReport> {
+    if (this.#disposed) return Promise.resolve({ applied: [], skipped: [], rejected: [] });
+    return this.#batcher.enqueue(directives, {
+      source: typeof options.source === 'string' ? options.source : undefined,
+      disableIdempotencyGuard: options.disableIdempotencyGuard === true,
+    });
+  }
+
+  applyDirective(directive: unknown, options?: ApplyOptions): Promise<ApplyReport> {
+    return this.applyDirectives([directive], options);
+  }
+
+  ingestEnvelope(envelope: unknown): void {
+    if (this.#disposed) return;
+    this.#stream.ingest(envelope);
+  }
+
+  ingestDirectiveEnvelope(envelope: unknown): void {
+    this.ingestEnvelope(envelope);
+  }
+
+  resync(context: Partial<ResyncContext> = {}): Promise<void> {
+    if (this.#disposed) return Promise.resolve();
+    const full: ResyncContext = { reason: context.reason ?? 'manual', gaps: context.gaps ?? [] };
+    this.#lifecycle.emit('sse:resync-dispatch', { context: full });
+    return this.#batcher.enqueueResync();
+  }
+
+  connectSse(): void {
+    this.#assertLive();
+    this.#stream.connect();
+  }
+
+  disconnectSse(): void {
+    this.#stream.disconnect();
+  }
+
+  reconnectSse(): void {
+    this.#assertLive();
+    this.#stream.reconnect();
+  }
+
+  configureSse(partial: SseOptions): void {
+    this.#assertLive();
+    this.#stream.configure(partial);
+  }
+
+  sseConnect(): void {
+    this.connectSse();
+  }
+
+  sseDisconnect(): void {
+    this.disconnectSse();
+  }
+
+  sseReconnect(): void {
+    this.reconnectSse();
+  }
+
+  configureDirectiveSource(source: DirectiveSource): void {
+    this.#assertLive();
+    this.#stream.setSource(source);
+  }
+
+  directiveHeaders(extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      ...extra,
+      'X-Verity-Client-ID': this.clientId,
+      'X-Verity-Directive-Request': 'send me directives',
+    };
+  }
+
+  mutate<TBody = unknown>(input: RequestInfo | URL, init: RequestInit = {}): Promise<TBody> {
+    return mutate<TBody>(
+      {
+        fetch: this.#fetchImpl ?? globalThis.fetch,
+        headers: (extra) => this.directiveHeaders(extra),
+        apply: (directives) => this.applyDirectives(directives),
+      },
+      input,
+      init,
+    );
+  }
+
+  // ── Events and inspection ───────────────────────────────────────────────────
+
+  onChange(listener: (event: ChangeEvent) => void): () => void {
+    return this.#lifecycle.onChange(listener);
+  }
+
+  onLifecycle(event: LifecycleEventName | '*', listener: (event: LifecycleEvent) => void): () => void {
+    return this.#lifecycle.on(event, listener);
+  }
+
+  state(): RegistryState {
+    const types: RegistryState['types'] = {};
+    let entries = 0;
+    for (const [name, owner] of this.#types) {
+      types[name] = {
+        entries: owner.entries.size,
+        inFlight: this.#countInFlight(owner),
+        levels: owner.graph.levels.slice(),
+      };
+      entries += owner.entries.size;
+    }
+    const collections: RegistryState['collections'] = {};
+    for (const [name, owner] of this.#collections) {
+      collections[name] = { entries: owner.entries.size, inFlight: this.#countInFlight(owner) };
+      entries += owner.entries.size;
+    }
+    return {
+      types,
+      collections,
+      sse: this.#stream.state(),
+      bulk: { ...this.#options.bulk, pending: this.#runner.hasPending || this.#batcher.hasPending },
+      memory: { ...this.#options.memory, entries },
+    };
+  }
+
+  devtools(): DevtoolsSnapshot {
+    const list: DevtoolsSnapshot['entries'] = [];
+    const items: DevtoolsSnapshot['inFlight']['items'] = [];
+    const collections: DevtoolsSnapshot['inFlight']['collections'] = [];
+    for (const owner of [...this.#types.values(), ...this.#collections.values()]) {
+      for (const entry of owner.entries.values()) {
+        list.push({
+          kind: owner.kind,
+          name: owner.name,
+          key: entry.key,
+          status: entry.status(),
+          running: entry.running,
+          subscribers: entry.subscriberCount,
+          lastUsedAt: new Date(entry.lastUsedAt).toISOString(),
+        });
+      }
+    }
+    for (const entry of this.#inFlight) {
+      if (entry.owner.kind === 'item') items.push({ type: entry.owner.name, id: entry.key });
+      else collections.push({ name: entry.owner.name, paramsKey: entry.key });
+    }
+    return {
+      ...this.state(),
+      clientId: this.clientId,
+      entries: list,
+      inFlight: {
+        items,
+        collections,
+        totalCount: this.#inFlight.size,
+        hasAnyInFlight: this.#inFlight.size > 0,
+      },
+    };
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#stream.dispose();
+    if (this.#sweeper !== null) clearInterval(this.#sweeper);
+    this.#sweeper = null;
+    this.#coordinator.stop();
+    this.#runner.clear();
+    for (const owner of [...this.#types.values(), ...this.#collections.values()]) {
+      for (const entry of owner.entries.values()) entry.destroy();
+      owner.entries.clear();
+    }
+    this.#inFlight.clear();
+    this.#batcher.dispose();
+    this.#lifecycle.clear();
+  }
+
+  // ── Internals ───────────────────────────────────────────────────────────────
+
+  #assertLive(): void {
+    if (this.#disposed) {
+      throw new VerityError(
+        'DISPOSED',
+        'This registry was disposed; create a new one with createRegistry().',
+      );
+    }
+  }
+
+  #typeOwner(type: string): TypeOwner {
+    const owner = typeof type === 'string' ? this.#types.get(type) : undefined;
+    if (!owner) {
+      throw new VerityError(
+        'UNKNOWN_TYPE',
+        `Type '${String(type)}' is not registered: call createType('${String(type)}', { fetch }) first.`,
+      );
+    }
+    return owner;
+  }
+
+  #collectionOwner(name: string): CollectionOwner {
+    const owner = typeof name === 'string' ? this.#collections.get(name) : undefined;
+    if (!owner) {
+      throw new VerityError(
+        'UNKNOWN_COLLECTION',
+        `Collection '${String(name)}' is not registered: call createCollection('${String(name)}', { fetch }) first.`,
+      );
+    }
+    return owner;
+  }
+
+  #levelName(owner: TypeOwner, level: unknown): string {
+    const name = normalizeLevel(level);
+    if (name === null || !owner.levels.has(name)) {
+      throw new VerityError(
+        'UNKNOWN_LEVEL',
+        `Type '${owner.name}' has no level '${String(level)}': declare it in createType('${owner.name}', { levels: { … } }).`,
+      );
+    }
+    return name;
+  }
+
+  #collectionKey(owner: CollectionOwner, params: unknown): string {
+    if (params !== undefined && params !== null && !isPlainObject(params)) {
+      throw new VerityError(
+        'INVALID_PARAMS',
+        `Collection '${owner.name}' params must be a plain object (or null); got ${describe(params)}.`,
+      );
+    }
+    if (!owner.key) return paramsKey(params);
+    let key: unknown;
+    try {
+      key = owner.key((params ?? {}) as Params);
+    } catch (error) {
+      throw new VerityError('INVALID_PARAMS', `Collection '${owner.name}' key(params) threw.`, {
+        cause: error,
+      });
+    }
+    if (typeof key !== 'string') {
+      throw new VerityError('INVALID_PARAMS', `Collection '${owner.name}' key(params) must return a string.`);
+    }
+    return key;
+  }
+
+  #readCollection(
+    name: string,
+    params: Params | null | undefined,
+    options: { force?: boolean | undefined; silent?: boolean | undefined },
+  ): Entry {
+    const owner = this.#collectionOwner(name);
+    const key = this.#collectionKey(owner, params);
+    const entry = this.#touch(owner, key, params ?? null);
+    this.#request(entry, DEFAULT_LEVEL, options.force ? 'force' : 'read', options.silent);
+    return entry;
+  }
+
+  /** Finds or creates an entry and records a consumer read (the only thing that counts as use). */
+  #touch(owner: Owner, key: string, params: Params | null): Entry {
+    const now = this.#host.now();
+    let entry = owner.entries.get(key);
+    if (entry) {
+      owner.entries.delete(key);
+      entry.lastUsedAt = now;
+    } else {
+      const snapshot = owner.kind === 'collection' ? (snapshotParams(params) as Params | null) : null;
+      entry = new Entry(owner, key, snapshot, now);
+    }
+    owner.entries.set(key, entry);
+    return entry;
+  }
+
+  /** Active: on screen (a subscriber) or read within the resync window. */
+  #isActive(entry: Entry): boolean {
+    if (entry.subscriberCount > 0) return true;
+    return this.#host.now() - entry.lastUsedAt <= this.#options.sse.resyncWindowMs;
+  }
+
+  /**
+   * Decides what one request for one level does: coalesce with the fetch in flight, queue a trailing
+   * fetch (serialization), skip (fresh / error back-off), or start a fetch.
+   */
+  #request(entry: Entry, level: string, mode: ReadMode, silent: boolean | undefined): void {
+    const owner = entry.owner as Owner;
+    const state = levelOf(entry.context(), level);
+    const now = this.#host.now();
+    if (state.qid !== null) {
+      if (mode !== 'read') entry.send({ type: 'QUEUE', level, loud: mode === 'force' && silent === false });
+      this.#emitFetch(entry, 'coalesced', level, { qid: String(state.qid), queued: mode !== 'read', mode });
+      return;
+    }
+    if (mode === 'read') {
+      if (isLevelFresh(state, now)) {
+        this.#emitFetch(entry, 'skip', level, { reason: 'fresh' });
+        return;
+      }
+      if (state.error !== null && now - state.errAt < owner.errorRetryMs) {
+        this.#emitFetch(entry, 'skip', level, { reason: 'error-retry-wait' });
+        return;
+      }
+    }
+    const firstOfLevel = state.at === null;
+    const loud =
+      mode === 'directive' || mode === 'resync'
+        ? false
+        : mode === 'force' && silent === false
+          ? true
+          : firstOfLevel && silent !== true;
+    entry.send({ type: 'FETCH', level, qid: ++this.#qid, loud });
+  }
+
+  #onEntryEmitted(entry: Entry, event: EntryEmitted): void {
+    switch (event.type) {
+      case 'fetchStarted': {
+        this.#inFlight.add(entry);
+        this.#emitFetch(entry, 'intent', event.level, {
+          qid: String(event.qid),
+          loud: event.loud,
+          trailing: event.trailing,
+        });
+        const owner = entry.owner as Owner;
+        if (owner.kind === 'collection') this.#runner.collection(owner, entry, event.qid);
+        else if (this.#runner.item(owner, entry, event.level, event.qid) === 'queued' && !this.#flushing) {
+          this.#coordinator.send({ type: 'WORK_QUEUED' });
+        }
+        return;
+      }
+      case 'fetchSuperseded':
+        entry.cancel(event.level);
+        this.#emitFetch(entry, 'aborted', event.level, {
+          qid: String(event.qid),
+          reason: 'superseded by result',
+        });
+        return;
+      case 'responseDiscarded':
+        this.#emitFetch(entry, 'aborted', event.level, { qid: String(event.qid), reason: 'superseded' });
+        return;
+    }
+  }
+
+  #onEntryChanged(entry: Entry): void {
+    if (!entry.inFlight()) this.#inFlight.delete(entry);
+    if (this.#lifecycle.watchingChanges) {
+      this.#lifecycle.change(`${entry.owner.kind}:change`, this.#describeEntry(entry));
+    }
+  }
+
+  #resolved(entry: Entry, level: string, qid: number, raw: unknown, strategy: FetchStrategy): void {
+    if (entry.removed) return;
+    const owner = entry.owner as Owner;
+    let data: unknown;
+    let stamps: readonly string[];
+    try {
+      if (owner.kind === 'collection') {
+        data = toCollectionData(owner.name, raw);
+        stamps = [DEFAULT_LEVEL];
+      } else {
+        if (raw === undefined) {
+          throw new VerityError(
+            'INVALID_RESPONSE',
+            `Type '${owner.name}' fetch for id '${entry.key}' (level '${level}') returned undefined; return the data or throw.`,
+          );
+        }
+        data = raw;
+        stamps = owner.graph.stampsFor(level, raw);
+      }
+    } catch (error) {
+      this.#rejected(entry, level, qid, error as Error, strategy);
+      return;
+    }
+    const active = levelOf(entry.context(), level).qid === qid;
+    const result: StampedData = { level, data, stamps, at: this.#host.now() };
+    entry.send({ type: 'RESOLVE', qid, nextQid: this.#nextQidFor(entry, level), result });
+    if (active) {
+      this.#emitFetch(entry, 'success', level, { qid: String(qid), strategy });
+      this.#emitFetch(entry, 'complete', level, { qid: String(qid), strategy });
+    }
+  }
+
+  #rejected(entry: Entry, level: string, qid: number, error: Error, strategy: FetchStrategy): void {
+    if (entry.removed) return;
+    const active = levelOf(entry.context(), level).qid === qid;
+    entry.send({ type: 'REJECT', level, qid, nextQid: this.#nextQidFor(entry, level), error });
+    if (active) {
+      this.#emitFetch(entry, 'error', level, { qid: String(qid), strategy, error });
+      this.#emitFetch(entry, 'complete', level, { qid: String(qid), strategy });
+    }
+  }
+
+  /** A query id for the trailing fetch, allocated only when one is queued. */
+  #nextQidFor(entry: Entry, level: string): number {
+    return levelOf(entry.context(), level).queued !== 0 ? ++this.#qid : -1;
+  }
+
+  #refreshItem(entry: Entry, level: string): Promise<void> {
+    if (entry.removed || this.#disposed) return Promise.resolve();
+    const owner = entry.owner as TypeOwner;
+    const held = Object.keys(entry.context().levels);
+    for (const planned of owner.graph.plan(new Set([...held, level])))
+      this.#request(entry, planned, 'force', undefined);
+    return entry.whenSettled();
+  }
+
+  #refreshCollection(entry: Entry): Promise<void> {
+    if (entry.removed || this.#disposed) return Promise.resolve();
+    this.#request(entry, DEFAULT_LEVEL, 'force', undefined);
+    return entry.whenSettled();
+  }
+
+  #flush(): void {
+    this.#flushing = true;
+    try {
+      this.#batcher.flush();
+      this.#runner.flushBulk();
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
+  #startSweeper(): void {
+    const { enabled, sweepIntervalMs } = this.#options.memory;
+    if (!enabled || sweepIntervalMs === 0) return;
+    this.#sweeper = setInterval(() => this.sweep(), sweepIntervalMs);
+    (this.#sweeper as { unref?: () => void }).unref?.();
+  }
+
+  /** One sweep now (the timer calls this; exposed for tests and manual pruning). */
+  sweep(): void {
+    if (this.#disposed) return;
+    const memory = this.#options.memory;
+    const now = this.#host.now();
+    const evict = (entry: Entry, reason: EvictionReason) => this.#evict(entry, reason);
+    for (const owner of this.#types.values()) {
+      sweepOwner(owner, { ttlMs: memory.itemTtlMs, maxEntries: memory.maxItemsPerType }, now, evict);
+    }
+    for (const owner of this.#collections.values()) {
+      sweepOwner(
+        owner,
+        { ttlMs: memory.collectionTtlMs, maxEntries: memory.maxCollectionsPerName },
+        now,
+        evict,
+      );
+    }
+  }
+
+  #evict(entry: Entry, reason: EvictionReason | 'removed'): void {
+    if (entry.removed) return;
+    const owner = entry.owner as Owner;
+    if (owner.entries.get(entry.key) === entry) owner.entries.delete(entry.key);
+    this.#inFlight.delete(entry);
+    entry.destroy();
+    this.#lifecycle.emit('cache:evict', { ...this.#describeEntry(entry), reason });
+  }
+
+  #countInFlight(owner: Owner): number {
+    let count = 0;
+    for (const entry of this.#inFlight) if (entry.owner === owner) count++;
+    return count;
+  }
+
+  #forceReload(hard: boolean): void {
+    if (this.#onForceReload) {
+      this.#onForceReload({ hard });
+      return;
+    }
+    const location = (globalThis as { location?: { reload?: () => void } }).location;
+    if (typeof location?.reload === 'function') location.reload();
+  }
+
+  #describeEntry(entry: Entry): Record<string, unknown> {
+    return entry.owner.kind === 'item'
+      ? { type: entry.owner.name, id: entry.key }
+      : { name: entry.owner.name, params: entry.params, paramsKey: entry.key };
+  }
+
+  #emitFetch(entry: Entry, phase: string, level: string, detail: Record<string, unknown>): void {
+    if (!this.#lifecycle.listening) return;
+    const event = `${entry.owner.kind}:fetch:${phase}` as LifecycleEventName;
+    const base = this.#describeEntry(entry);
+    this.#lifecycle.emit(
+      event,
+      entry.owner.kind === 'item' ? { ...base, level, ...detail } : { ...base, ...detail },
+    );
+  }
+}
+
+export function createRegistry<S extends RegistrySchema = DefaultSchema>(
+  options?: RegistryOptions,
+): Registry<S> {
+  return new VerityRegistry<S>(options);
+}

@@ -1,0 +1,321 @@
+// Connects a directive stream (SSE or any source) to the registry: seq tracking, gaps, resyncs, reconnects.
+import { Subject, type Subscription } from 'rxjs';
+import { parseEnvelopeObject, parseFrame, type StreamMessage } from '../transport/protocol';
+import { type GapInfo, scheduleResyncs } from '../transport/resync-scheduler';
+import { SequenceTracker } from '../transport/sequence';
+import { type SseSignal, sseStream } from '../transport/sse-stream';
+import type { Lifecycle, Logger } from './lifecycle';
+import { resolveSse, type SseSettings } from './options';
+import type { ApplyOptions, ApplyReport, DirectiveSource, ResyncContext, SseOptions } from './types';
+
+export interface StreamLinkHost {
+  readonly registry: {
+    applyDirectives(directives: unknown, options?: ApplyOptions): Promise<ApplyReport>;
+  };
+  readonly settings: SseSettings;
+  readonly lifecycle: Lifecycle;
+  readonly logger: Logger;
+  readonly clientId: string;
+  applyEnvelope(directives: unknown, source: string | undefined, audience: string): Promise<ApplyReport>;
+  resync(context: ResyncContext): Promise<void>;
+}
+
+type Phase = 'idle' | 'connecting' | 'open' | 'retrying';
+
+export class StreamLink {
+  readonly #host: StreamLinkHost;
+  #settings: SseSettings;
+  readonly #tracker: SequenceTracker;
+  #gaps = new Subject<GapInfo>();
+  #resyncs: Subscription | null = null;
+  #resyncPending = false;
+  #connection: Subscription | null = null;
+  #phase: Phase = 'idle';
+  #customCleanup: (() => void) | null = null;
+  #custom = false;
+  #disposed = false;
+  #detachBrowser: (() => void) | null = null;
+
+  constructor(host: StreamLinkHost) {
+    this.#host = host;
+    this.#settings = host.settings;
+    this.#tracker = new SequenceTracker(this.#settings.audience);
+    this.#watchResyncs();
+  }
+
+  start(): void {
+    this.#detachBrowser = this.#watchBrowser();
+    if (this.#settings.enabled && this.#settings.connectOnInit && this.#settings.EventSource) this.connect();
+  }
+
+  state(): {
+    enabled: boolean;
+    connected: boolean;
+    url: string;
+    audience: string;
+    lastSeq: Record<string, number>;
+  } {
+    const lastSeq: Record<string, number> = {};
+    const seq = this.#tracker.last(this.#settings.audience);
+    if (seq !== null) lastSeq[this.#settings.audience] = seq;
+    return {
+      enabled: this.#settings.enabled,
+      connected: this.#phase === 'open' || (this.#custom && this.#customCleanup !== null),
+      url: this.#settings.url,
+      audience: this.#settings.audience,
+      lastSeq,
+    };
+  }
+
+  /** One envelope from any transport: an object, or a JSON string as it came off the wire. */
+  ingest(envelope: unknown): void {
+    const parsed =
+      typeof envelope === 'string'
+        ? parseFrame(envelope, this.#settings.maxFrameBytes)
+        : parseEnvelopeObject(envelope);
+    if (!parsed.ok) {
+      if (!parsed.ignored) this.#junk(parsed.reason, typeof envelope === 'string' ? envelope.length : 0);
+      return;
+    }
+    this.#handle(parsed.message);
+  }
+
+  connect(): void {
+    if (this.#disposed || this.#connection) return;
+    if (this.#custom) {
+      this.#connectCustom();
+      return;
+    }
+    const settings = this.#settings;
+    const EventSource = settings.EventSource;
+    if (!EventSource) {
+      this.#host.logger.log(
+        'warn',
+        'No EventSource here: pass createRegistry({ sse: { EventSource } }) (e.g. the eventsource package in Node).',
+      );
+      return;
+    }
+    this.#phase = 'connecting';
+    this.#connection = sseStream({
+      url: settings.url,
+      clientId: this.#host.clientId,
+      audience: settings.audience,
+      clientIdParam: settings.clientIdParam,
+      audienceParam: settings.audienceParam,
+      withCredentials: settings.withCredentials,
+      EventSource,
+      initialRetryMs: settings.initialRetryMs,
+      maxRetryMs: settings.maxRetryMs,
+      backoffMultiplier: settings.backoffMultiplier,
+      maxFrameBytes: settings.maxFrameBytes,
+      resumeFrom: () => this.#tracker.last(settings.audience),
+    }).subscribe((signal) => this.#onSignal(signal));
+  }
+
+  /** Closes the connection and cancels pending reconnects and resyncs. */
+  disconnect(): void {
+    const wasConnected = this.#connection !== null || this.#customCleanup !== null;
+    this.#connection?.unsubscribe();
+    this.#connection = null;
+    this.#closeCustom();
+    this.#phase = 'idle';
+    this.#cancelResync();
+    if (wasConnected) this.#host.lifecycle.emit('sse:disconnect', { reason: 'requested' });
+  }
+
+  reconnect(): void {
+    this.disconnect();
+    this.connect();
+  }
+
+  configure(partial: SseOptions): void {
+    const previous = this.#settings;
+    const next = resolveSse(partial, previous);
+    this.#settings = next;
+    const moved =
+      next.url !== previous.url ||
+      next.audience !== previous.audience ||
+      next.withCredentials !== previous.withCredentials ||
+      next.clientIdParam !== previous.clientIdParam ||
+      next.audienceParam !== previous.audienceParam ||
+      next.EventSource !== previous.EventSource;
+    if (!next.enabled) {
+      this.disconnect();
+      return;
+    }
+    if (moved && this.#connection) this.reconnect();
+    else if (!this.#connection && partial.enabled === true) this.connect();
+  }
+
+  setSource(source: DirectiveSource): void {
+    if (!source || typeof source.connect !== 'function') {
+      throw new TypeError(
+        'configureDirectiveSource needs { connect({ ingestEnvelope, applyDirectives, clientId }) }.',
+      );
+    }
+    this.disconnect();
+    this.#custom = true;
+    this.#customSource = source;
+    this.#connectCustom();
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.disconnect();
+    this.#disposed = true;
+    this.#resyncs?.unsubscribe();
+    this.#resyncs = null;
+    this.#detachBrowser?.();
+    this.#detachBrowser = null;
+  }
+
+  #customSource: DirectiveSource | null = null;
+
+  #connectCustom(): void {
+    const source = this.#customSource;
+    if (!source || this.#customCleanup) return;
+    const cleanup = source.connect({
+      ingestEnvelope: (envelope) => this.ingest(envelope),
+      applyDirectives: (directives, options) => this.#host.registry.applyDirectives(directives, options),
+      clientId: this.#host.clientId,
+    });
+    this.#customCleanup = typeof cleanup === 'function' ? cleanup : () => {};
+  }
+
+  #closeCustom(): void {
+    const cleanup = this.#customCleanup;
+    this.#customCleanup = null;
+    if (!cleanup) return;
+    try {
+      cleanup();
+    } catch (error) {
+      this.#host.logger.log('error', 'A directive source cleanup threw.', error);
+    }
+  }
+
+  #onSignal(signal: SseSignal): void {
+    const { lifecycle } = this.#host;
+    switch (signal.type) {
+      case 'open':
+        this.#phase = 'open';
+        lifecycle.emit('sse:open', { url: signal.url, audience: this.#settings.audience });
+        return;
+      case 'message':
+        this.#handle(signal.message);
+        return;
+      case 'junk':
+        this.#junk(signal.reason, signal.bytes);
+        return;
+      case 'error':
+        this.#phase = 'retrying';
+        lifecycle.emit('sse:error', { attempt: signal.attempt, retryInMs: signal.retryInMs });
+        return;
+    }
+  }
+
+  #handle(message: StreamMessage): void {
+    const { lifecycle } = this.#host;
+    const observation = this.#tracker.observe(message);
+    if (message.type === 'hello') {
+      lifecycle.emit('sse:hello', {
+        audience: observation.audience,
+        lastSeq: message.last_seq,
+        resumed: message.resumed === true,
+      });
+    } else {
+      lifecycle.emit('sse:message', {
+        audience: observation.audience,
+        seq: message.seq ?? null,
+        source: message.source ?? null,
+      });
+    }
+    if (observation.kind === 'duplicate') return;
+    if (observation.kind === 'gap' || observation.kind === 'reset') {
+      const gap: GapInfo = {
+        audience: observation.audience,
+        lastSeq: observation.lastSeq,
+        incomingSeq: observation.incomingSeq,
+        reason: observation.kind,
+      };
+      lifecycle.emit('sse:gap', {
+        audience: gap.audience,
+        lastSeq: gap.lastSeq,
+        incomingSeq: gap.incomingSeq,
+        reason: gap.reason,
+      });
+      if (this.#settings.resyncOnGap) {
+        if (!this.#resyncPending) lifecycle.emit('sse:resync-scheduled', { ...gap });
+        this.#resyncPending = true;
+        this.#gaps.next(gap);
+      }
+    }
+    if (message.type === 'directives') {
+      void this.#host.applyEnvelope(message.directives, message.source, observation.audience);
+    }
+  }
+
+  #junk(reason: string, bytes: number): void {
+    this.#host.lifecycle.emit('sse:junk', { reason, bytes });
+    this.#host.logger.log('warn', `Ignored a stream frame: ${reason}`);
+  }
+
+  #watchResyncs(): void {
+    const settings = () => this.#settings;
+    this.#resyncs = this.#gaps
+      .pipe(
+        scheduleResyncs({
+          get minMs() {
+            return settings().resyncJitterMinMs;
+          },
+          get maxMs() {
+            return settings().resyncJitterMaxMs;
+          },
+          random: Math.random,
+        }),
+      )
+      .subscribe((context) => {
+        this.#resyncPending = false;
+        let proceed = true;
+        try {
+          proceed = this.#settings.onResync?.(context) !== false;
+        } catch (error) {
+          this.#host.logger.log('error', 'onResync threw; resyncing anyway.', error);
+        }
+        if (proceed) void this.#host.resync(context);
+      });
+  }
+
+  #cancelResync(): void {
+    if (!this.#resyncPending) return;
+    this.#resyncPending = false;
+    this.#resyncs?.unsubscribe();
+    this.#gaps = new Subject<GapInfo>();
+    this.#watchResyncs();
+  }
+
+  /** Browsers: reconnect at once when the network returns or a hidden tab with a dropped stream is shown. */
+  #watchBrowser(): (() => void) | null {
+    const target = globalThis as {
+      addEventListener?: (type: string, listener: () => void) => void;
+      removeEventListener?: (type: string, listener: () => void) => void;
+      document?: {
+        visibilityState?: string;
+        addEventListener?: (t: string, l: () => void) => void;
+        removeEventListener?: (t: string, l: () => void) => void;
+      };
+    };
+    if (typeof target.addEventListener !== 'function') return null;
+    const revive = () => {
+      if (this.#phase === 'retrying') this.reconnect();
+    };
+    const onVisible = () => {
+      if (target.document?.visibilityState === 'visible') revive();
+    };
+    target.addEventListener('online', revive);
+    target.document?.addEventListener?.('visibilitychange', onVisible);
+    return () => {
+      target.removeEventListener?.('online', revive);
+      target.document?.removeEventListener?.('visibilitychange', onVisible);
+    };
+  }
+}
