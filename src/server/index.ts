@@ -1,2 +1,22 @@
-// verity-xstate/server: the directive hub.
-export {};
+// verity-xstate/server: the directive hub, its helpers and public types.
+export type {
+  Backplane,
+  BackplaneEnvelope,
+  BackplaneListener,
+  BackplaneSnapshot,
+  EnvelopeTemplate,
+} from './backplane';
+export type { VerityErrorCode } from './errors';
+export { createDirectiveHub } from './hub';
+export { readClientId } from './request';
+export { respondWithDirectives } from './respond';
+export type {
+  Authorize,
+  AuthorizeInput,
+  Directive,
+  DirectiveHub,
+  DirectiveHubOptions,
+  EmitOptions,
+  EmitResult,
+  HubStats,
+} from './types';

@@ -1,0 +1,337 @@
+// The directive hub: emits envelopes through a backplane and serves them as SSE to its subscribers.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Backplane, BackplaneEnvelope } from './backplane';
+import { envelopeFrame, envelopeTemplate, helloFrame } from './envelope';
+import { VerityError } from './errors';
+import { planHandshake } from './handshake';
+import { MemoryBackplane } from './memory-backplane';
+import { nodeRequestHeaders, nodeRequestUrl, parseSubscription } from './request';
+import { nodeSink, webSink } from './sink';
+import { type Frame, Subscriber, type SubscriberHooks } from './subscriber';
+import type {
+  Authorize,
+  Directive,
+  DirectiveHub,
+  DirectiveHubOptions,
+  EmitOptions,
+  EmitResult,
+  HubStats,
+} from './types';
+
+const SSE_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'text/event-stream',
+  'cache-control': 'no-cache',
+  // Stops nginx from buffering the stream.
+  'x-accel-buffering': 'no',
+};
+
+const allowGlobalOnly: Authorize = ({ audience }) => audience === 'global';
+
+interface Refusal {
+  status: number;
+  message: string;
+}
+
+export function createDirectiveHub(options: DirectiveHubOptions = {}): DirectiveHub {
+  return new Hub(options);
+}
+
+class Hub implements DirectiveHub {
+  readonly #backplane: Backplane;
+  readonly #maxEvents: number;
+  readonly #maxBufferedBytes: number;
+  readonly #authorize: Authorize;
+  readonly #audiences = new Map<string, Set<Subscriber>>();
+  readonly #hooks: SubscriberHooks;
+  readonly #unsubscribe: () => void;
+  readonly #heartbeat: ReturnType<typeof setInterval> | undefined;
+  #closed = false;
+
+  constructor(options: DirectiveHubOptions) {
+    this.#maxEvents = nonNegativeInteger(options.replay?.maxEvents, 1000, 'replay.maxEvents');
+    this.#maxBufferedBytes = nonNegativeInteger(options.maxBufferedBytes, 1024 * 1024, 'maxBufferedBytes');
+    const heartbeatMs = nonNegativeInteger(options.heartbeatMs, 15_000, 'heartbeatMs');
+    if (options.authorize !== undefined && typeof options.authorize !== 'function') {
+      throw new VerityError(
+        'INVALID_OPTIONS',
+        'createDirectiveHub: authorize must be a function ({ audience, clientId, headers, url }) => boolean | Promise<boolean>.',
+      );
+    }
+    this.#authorize = options.authorize ?? allowGlobalOnly;
+    this.#backplane = options.backplane ?? new MemoryBackplane();
+    this.#hooks = {
+      gap: (subscriber) => void this.#handshake(subscriber),
+      closed: (subscriber) => this.#forget(subscriber),
+    };
+    this.#unsubscribe = this.#backplane.subscribe({
+      envelope: (envelope) => this.#fanOut(envelope),
+      reset: () => this.#handshakeAll(),
+    });
+    if (heartbeatMs > 0) {
+      this.#heartbeat = setInterval(() => this.#beat(), heartbeatMs);
+      // A hub alone must not keep a process alive; the HTTP server does that.
+      this.#heartbeat.unref?.();
+    }
+  }
+
+  readonly emit = async (
+    directives: readonly Directive[],
+    options: EmitOptions = {},
+  ): Promise<EmitResult> => {
+    if (this.#closed) throw new VerityError('HUB_CLOSED', 'emit() after hub.close(): create a new hub.');
+    checkDirectives(directives);
+    const audience = options.audience ?? 'global';
+    if (typeof audience !== 'string' || audience === '') {
+      throw new VerityError('INVALID_OPTIONS', 'emit(): audience must be a non-empty string.');
+    }
+    const source = options.source ?? null;
+    if (typeof source !== 'string' && source !== null) {
+      throw new VerityError('INVALID_OPTIONS', 'emit(): source must be a string (the client id) or null.');
+    }
+    let template: ReturnType<typeof envelopeTemplate>;
+    try {
+      template = envelopeTemplate(audience, source, directives);
+    } catch (cause) {
+      throw new VerityError(
+        'INVALID_DIRECTIVES',
+        `emit(): the directives are not JSON-serialisable (${messageOf(cause)}).`,
+        { cause },
+      );
+    }
+    try {
+      const seq = await this.#backplane.publish(audience, template, { retain: this.#maxEvents });
+      return { seq };
+    } catch (cause) {
+      if (cause instanceof VerityError) throw cause;
+      throw new VerityError(
+        'BACKPLANE_FAILED',
+        `emit(): the backplane did not accept the envelope, so nothing was sent (${messageOf(cause)}).`,
+        { cause },
+      );
+    }
+  };
+
+  readonly handleRequest = async (request: Request): Promise<Response> => {
+    if (request.method !== 'GET') return refusalResponse(methodNotAllowed(request.method));
+    const admitted = await this.#admit(new URL(request.url), request.headers);
+    if (!(admitted instanceof Subscriber)) return refusalResponse(admitted);
+    const subscriber = admitted;
+    const { sink, stream } = webSink({
+      drain: () => subscriber.flush(),
+      closed: () => subscriber.sinkClosed(),
+    });
+    subscriber.attach(sink);
+    const { signal } = request;
+    const onAbort = (): void => subscriber.destroy(new Error('The client went away.'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) onAbort();
+    return new Response(stream, { status: 200, headers: SSE_HEADERS });
+  };
+
+  readonly nodeHandler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (req.method !== 'GET' && req.method !== undefined) {
+      writeRefusal(res, methodNotAllowed(req.method));
+      return;
+    }
+    let gone = false;
+    const onEarlyClose = (): void => {
+      gone = true;
+    };
+    res.once('close', onEarlyClose);
+    const admitted = await this.#admit(nodeRequestUrl(req), nodeRequestHeaders(req));
+    res.off('close', onEarlyClose);
+    if (!(admitted instanceof Subscriber)) {
+      if (!gone) writeRefusal(res, admitted);
+      return;
+    }
+    const subscriber = admitted;
+    if (gone || res.destroyed) {
+      subscriber.destroy(new Error('The client went away.'));
+      return;
+    }
+    res.writeHead(
+      200,
+      req.httpVersionMajor === 1 ? { ...SSE_HEADERS, connection: 'keep-alive' } : SSE_HEADERS,
+    );
+    res.socket?.setNoDelay(true);
+    subscriber.attach(
+      nodeSink(res, {
+        drain: () => subscriber.flush(),
+        closed: () => subscriber.sinkClosed(),
+      }),
+    );
+  };
+
+  stats(): HubStats {
+    const audiences: Record<string, number> = {};
+    let subscribers = 0;
+    for (const [audience, set] of this.#audiences) {
+      audiences[audience] = set.size;
+      subscribers += set.size;
+    }
+    return { subscribers, audiences };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#heartbeat);
+    this.#unsubscribe();
+    for (const set of [...this.#audiences.values()]) {
+      for (const subscriber of [...set]) subscriber.end();
+    }
+    await this.#backplane.close();
+  }
+
+  /**
+   * Registers the subscriber for live envelopes *before* reading the snapshot, so every envelope
+   * after its hello reaches it; the handshake writes hello and replay into its queue.
+   */
+  async #admit(url: URL, headers: Headers): Promise<Subscriber | Refusal> {
+    if (this.#closed) return { status: 503, message: 'The directive hub is closed.' };
+    const subscription = parseSubscription(url, headers);
+    if ('error' in subscription) return { status: 400, message: subscription.error };
+    const { audience, clientId, resumeFrom } = subscription;
+    let allowed: boolean;
+    try {
+      allowed = await this.#authorize({ audience, clientId, headers, url: url.href });
+    } catch {
+      return { status: 500, message: 'authorize() threw while deciding this subscription.' };
+    }
+    if (allowed !== true)
+      return { status: 403, message: `Not allowed to subscribe to audience "${audience}".` };
+    if (this.#closed) return { status: 503, message: 'The directive hub is closed.' };
+
+    const subscriber = new Subscriber(audience, clientId, this.#maxBufferedBytes, this.#hooks);
+    let set = this.#audiences.get(audience);
+    if (!set) {
+      set = new Set();
+      this.#audiences.set(audience, set);
+    }
+    set.add(subscriber);
+    const ticket = subscriber.beginHandshake();
+    try {
+      const snapshot = await this.#backplane.snapshot(audience, resumeFrom);
+      this.#complete(subscriber, ticket, planHandshake(resumeFrom, snapshot));
+    } catch (cause) {
+      subscriber.destroy(cause instanceof Error ? cause : new Error(String(cause)));
+      return { status: 503, message: `The directive stream is unavailable: ${messageOf(cause)}` };
+    }
+    if (subscriber.closed)
+      return { status: 503, message: 'The directive stream closed while it was opening.' };
+    return subscriber;
+  }
+
+  /** Re-runs the handshake on an open stream: a mid-stream hello tells the client what happened. */
+  async #handshake(subscriber: Subscriber): Promise<void> {
+    const ticket = subscriber.beginHandshake();
+    const resumeFrom = subscriber.lastSeq;
+    try {
+      const snapshot = await this.#backplane.snapshot(subscriber.audience, resumeFrom);
+      this.#complete(subscriber, ticket, planHandshake(resumeFrom, snapshot));
+    } catch {
+      // Without a snapshot the client cannot be told where it stands: end so it reconnects and asks.
+      subscriber.end();
+    }
+  }
+
+  #complete(subscriber: Subscriber, ticket: number, plan: ReturnType<typeof planHandshake>): void {
+    const replay: Frame[] = plan.replay.map((envelope) => ({
+      seq: envelope.seq,
+      bytes: envelopeFrame(envelope.seq, envelope.data),
+    }));
+    subscriber.completeHandshake(
+      ticket,
+      helloFrame(subscriber.audience, plan.lastSeq, plan.resumed),
+      plan.lastSeq,
+      replay,
+    );
+  }
+
+  #handshakeAll(): void {
+    for (const set of this.#audiences.values()) {
+      for (const subscriber of set) void this.#handshake(subscriber);
+    }
+  }
+
+  #fanOut(envelope: BackplaneEnvelope): void {
+    const set = this.#audiences.get(envelope.audience);
+    if (!set) return;
+    // Encoded once, shared by every subscriber of the audience.
+    const frame: Frame = { seq: envelope.seq, bytes: envelopeFrame(envelope.seq, envelope.data) };
+    for (const subscriber of set) subscriber.deliver(frame);
+  }
+
+  #beat(): void {
+    for (const set of this.#audiences.values()) {
+      for (const subscriber of set) subscriber.heartbeat();
+    }
+  }
+
+  #forget(subscriber: Subscriber): void {
+    const set = this.#audiences.get(subscriber.audience);
+    if (!set) return;
+    set.delete(subscriber);
+    if (set.size === 0) this.#audiences.delete(subscriber.audience);
+  }
+}
+
+function checkDirectives(directives: unknown): asserts directives is readonly Directive[] {
+  if (!Array.isArray(directives) || directives.length === 0) {
+    throw new VerityError(
+      'INVALID_DIRECTIVES',
+      'emit(directives): directives must be a non-empty array, e.g. [{ op: "refresh_collection", name: "todos" }].',
+    );
+  }
+  directives.forEach((directive: unknown, index) => {
+    if (
+      typeof directive !== 'object' ||
+      directive === null ||
+      Array.isArray(directive) ||
+      typeof (directive as { op?: unknown }).op !== 'string'
+    ) {
+      throw new VerityError(
+        'INVALID_DIRECTIVES',
+        `emit(directives): directive #${index} is not an object with a string "op".`,
+      );
+    }
+  });
+}
+
+function nonNegativeInteger(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new VerityError(
+      'INVALID_OPTIONS',
+      `createDirectiveHub: ${name} must be a non-negative integer (got ${String(value)}).`,
+    );
+  }
+  return value;
+}
+
+function methodNotAllowed(method: string): Refusal {
+  return { status: 405, message: `The directive stream is read with GET, not ${method}.` };
+}
+
+function refusalResponse({ status, message }: Refusal): Response {
+  return new Response(message, {
+    status,
+    headers: { 'content-type': 'text/plain; charset=utf-8', ...(status === 405 ? { allow: 'GET' } : {}) },
+  });
+}
+
+function writeRefusal(res: ServerResponse, { status, message }: Refusal): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(status, {
+    'content-type': 'text/plain; charset=utf-8',
+    ...(status === 405 ? { allow: 'GET' } : {}),
+  });
+  res.end(message);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,66 @@
+// The public types of the directive hub: options, emit, authorize and introspection.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Backplane } from './backplane';
+
+/**
+ * A directive as the hub carries it: a JSON object with an `op` (SPEC §1.1). The hub does not
+ * interpret directives; clients normalise and validate them.
+ */
+export interface Directive {
+  readonly op: string;
+  readonly [field: string]: unknown;
+}
+
+export interface EmitOptions {
+  /** Which subscribers receive the envelope. Default `"global"`. */
+  audience?: string;
+  /** Echoed as the envelope's `source`, so the client that caused the change skips the echo. */
+  source?: string | null;
+}
+
+export interface EmitResult {
+  seq: number;
+}
+
+export interface AuthorizeInput {
+  audience: string;
+  clientId: string | null;
+  headers: Headers;
+  /** The absolute request URL. */
+  url: string;
+}
+
+export type Authorize = (input: AuthorizeInput) => boolean | Promise<boolean>;
+
+export interface DirectiveHubOptions {
+  replay?: {
+    /** How many envelopes per audience are kept for `Last-Event-ID` replay. Default 1000. */
+    maxEvents?: number;
+  };
+  /** Interval of `: keep-alive` comment lines. Default 15000; 0 turns them off. */
+  heartbeatMs?: number;
+  /** Decides who may subscribe to which audience. Default: only `"global"`. */
+  authorize?: Authorize;
+  /** Where seqs are allocated, envelopes kept and fanned out. Default: in this process's memory. */
+  backplane?: Backplane;
+  /** A subscriber whose unsent bytes exceed this is disconnected (it reconnects and replays). Default 1 MiB. */
+  maxBufferedBytes?: number;
+}
+
+export interface HubStats {
+  /** Open SSE subscriptions on this instance. */
+  subscribers: number;
+  /** Open subscriptions per audience; audiences without any are absent. */
+  audiences: Record<string, number>;
+}
+
+export interface DirectiveHub {
+  emit(directives: readonly Directive[], options?: EmitOptions): Promise<EmitResult>;
+  /** Web-standard handler (Hono, Next.js route handlers, Deno, Bun). Safe to pass unbound. */
+  handleRequest(request: Request): Promise<Response>;
+  /** node:http / Express / Fastify (`reply.raw`) handler. Safe to pass unbound. */
+  nodeHandler(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  stats(): HubStats;
+  /** Ends every stream, stops heartbeats and releases the backplane. */
+  close(): Promise<void>;
+}
