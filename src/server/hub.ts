@@ -50,6 +50,9 @@ class Hub implements DirectiveHub {
   constructor(options: DirectiveHubOptions) {
     this.#maxEvents = nonNegativeInteger(options.replay?.maxEvents, 1000, 'replay.maxEvents');
     this.#maxBufferedBytes = nonNegativeInteger(options.maxBufferedBytes, 1024 * 1024, 'maxBufferedBytes');
+    if (this.#maxBufferedBytes === 0) {
+      throw new VerityError('INVALID_OPTIONS', 'createDirectiveHub: maxBufferedBytes must be at least 1.');
+    }
     const heartbeatMs = nonNegativeInteger(options.heartbeatMs, 15_000, 'heartbeatMs');
     if (options.authorize !== undefined && typeof options.authorize !== 'function') {
       throw new VerityError(

@@ -30,6 +30,7 @@ export class Subscriber {
   #helloSent = false;
   #lastSeq = 0;
   #closed = false;
+  #boundCheck: ReturnType<typeof setTimeout> | undefined;
 
   constructor(audience: string, clientId: string | null, maxBufferedBytes: number, hooks: SubscriberHooks) {
     this.audience = audience;
@@ -148,19 +149,30 @@ export class Subscriber {
   }
 
   #enforceBound(): void {
-    const unsent = this.#queuedBytes + this.#heldBytes + (this.#sink?.backlog ?? 0);
-    if (unsent <= this.#maxBufferedBytes) return;
-    this.destroy(
-      new VerityError(
-        'SLOW_CLIENT',
-        `Subscriber ${this.clientId ?? '(no client id)'} on audience "${this.audience}" fell ${unsent} bytes behind (maxBufferedBytes ${this.#maxBufferedBytes}): disconnected so it reconnects and replays.`,
-      ),
-    );
+    if (this.#boundCheck !== undefined || this.#unsent() <= this.#maxBufferedBytes) return;
+    // Node corks a response until the next tick, so bytes written in this tick look unsent even
+    // to a fast client: judge once the transport has had its turn.
+    this.#boundCheck = setTimeout(() => {
+      this.#boundCheck = undefined;
+      const unsent = this.#unsent();
+      if (this.#closed || unsent <= this.#maxBufferedBytes) return;
+      this.destroy(
+        new VerityError(
+          'SLOW_CLIENT',
+          `Subscriber ${this.clientId ?? '(no client id)'} on audience "${this.audience}" fell ${unsent} bytes behind (maxBufferedBytes ${this.#maxBufferedBytes}): disconnected so it reconnects and replays.`,
+        ),
+      );
+    }, 0);
+  }
+
+  #unsent(): number {
+    return this.#queuedBytes + this.#heldBytes + (this.#sink?.backlog ?? 0);
   }
 
   #finish(): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#boundCheck);
     this.#queue = [];
     this.#queuedBytes = 0;
     this.#held = null;

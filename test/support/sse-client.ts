@@ -47,6 +47,8 @@ export class SseReader {
   readonly frames: SseFrame[] = [];
   readonly #events = new EventEmitter();
   readonly #parse = createSseParser();
+  readonly #messages: SseMessage[] = [];
+  readonly #envelopes: SseMessage[] = [];
   #ended = false;
   #endReason: Error | null = null;
 
@@ -54,18 +56,17 @@ export class SseReader {
     return this.#ended;
   }
 
+  /** Every `data` event, parsed once as it arrives. */
   get messages(): SseMessage[] {
-    return this.frames.flatMap((frame) =>
-      frame.kind === 'event' ? [{ id: frame.id, body: JSON.parse(frame.data) }] : [],
-    );
+    return this.#messages;
   }
 
   get envelopes(): SseMessage[] {
-    return this.messages.filter((message) => message.body.type === 'directives');
+    return this.#envelopes;
   }
 
   get hellos(): SseMessage[] {
-    return this.messages.filter((message) => message.body.type === 'hello');
+    return this.#messages.filter((message) => message.body.type === 'hello');
   }
 
   get comments(): string[] {
@@ -74,11 +75,17 @@ export class SseReader {
 
   /** The seqs of the directive envelopes received, in order. */
   get seqs(): number[] {
-    return this.envelopes.map((message) => message.body.seq);
+    return this.#envelopes.map((message) => message.body.seq);
   }
 
   push(chunk: string): void {
-    this.frames.push(...this.#parse(chunk));
+    for (const frame of this.#parse(chunk)) {
+      this.frames.push(frame);
+      if (frame.kind !== 'event') continue;
+      const message: SseMessage = { id: frame.id, body: JSON.parse(frame.data) };
+      this.#messages.push(message);
+      if (message.body.type === 'directives') this.#envelopes.push(message);
+    }
     this.#events.emit('change');
   }
 
