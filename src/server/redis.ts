@@ -1,2 +1,2 @@
-// verity-xstate/server/redis: the Redis backplane.
-export {};
+// verity-xstate/server/redis: the Redis backplane, so several hub instances share one sequence per audience.
+export { type RedisBackplaneOptions, redisBackplane } from './redis-backplane';

@@ -42,6 +42,18 @@ export function until(condition: () => boolean, label: string, timeoutMs = 5000)
   });
 }
 
+/** `until` for conditions that need I/O to evaluate (e.g. asking Redis). */
+export async function untilAsync(
+  condition: () => Promise<boolean>,
+  label: string,
+  timeoutMs = 5000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for: ${label}`);
+  }
+}
+
 export function query(params: Record<string, string | number>): string {
   return `?${new URLSearchParams(Object.entries(params).map(([key, value]) => [key, String(value)]))}`;
 }

@@ -1,0 +1,93 @@
+// Starts a real redis-server on a free loopback port for one test file, and stops it by PID.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import net from 'node:net';
+
+export interface RedisServer {
+  port: number;
+  url: string;
+  readonly pid: number;
+  /** Kills the process (SIGKILL, like a crash) and waits until it has exited. */
+  kill(): Promise<void>;
+  /** Starts a fresh, empty redis-server on the same port. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function assertInstalled(): void {
+  const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) {
+    throw new Error(
+      'redis-server is not installed, and the Redis backplane tests need a real one: ' +
+        'run `apt-get install -y redis-server` (CI does this in .ci/run).',
+    );
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+function launch(port: number): Promise<ChildProcess> {
+  const child = spawn(
+    'redis-server',
+    ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`redis-server did not get ready on port ${port} within 10 s:\n${output}`));
+    }, 10_000);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      if (output.includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        child.stdout?.off('data', onData);
+        child.stdout?.resume();
+        child.stderr?.resume();
+        resolve(child);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(
+        new Error(`redis-server exited (${code ?? signal}) before it was ready on port ${port}:\n${output}`),
+      );
+    });
+  });
+}
+
+async function killChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  process.kill(child.pid!, 'SIGKILL');
+  await exited;
+}
+
+export async function startRedisServer(): Promise<RedisServer> {
+  assertInstalled();
+  const port = await freePort();
+  let child = await launch(port);
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    get pid() {
+      return child.pid!;
+    },
+    kill: () => killChild(child),
+    restart: async () => {
+      await killChild(child);
+      child = await launch(port);
+    },
+    stop: () => killChild(child),
+  };
+}
