@@ -161,7 +161,7 @@ describe('the Redis backplane (real redis-server)', () => {
     await b.hub.emit(refresh(1));
     await onA.reader.until((r) => r.envelopes.length === 1, 'one envelope');
 
-    await admin.client('KILL', 'TYPE', 'pubsub');
+    await admin.client('KILL', 'TYPE', 'PUBSUB');
     for (let i = 2; i <= 6; i++) await b.hub.emit(refresh(i));
     await onA.reader.until((r) => r.seqs.at(-1) === 6, 'every envelope up to 6');
     expect(onA.reader.seqs).toEqual(range(1, 6));
@@ -211,7 +211,7 @@ describe('the Redis backplane (real redis-server)', () => {
   });
 
   it('close() quits the connections it opened, and leaves a client passed in alone', async () => {
-    const countClients = async () => (await admin.client('LIST')).toString().trim().split('\n').length;
+    const countClients = async () => String(await admin.client('LIST')).trim().split('\n').length;
     const before = await countClients();
     const ownClient = new Redis(redis.url);
     const backplane = redisBackplane({ client: ownClient, prefix });
