@@ -211,7 +211,10 @@ describe('the Redis backplane (real redis-server)', () => {
   });
 
   it('close() quits the connections it opened, and leaves a client passed in alone', async () => {
-    const countClients = async () => String(await admin.client('LIST')).trim().split('\n').length;
+    const countClients = async () =>
+      String(await admin.client('LIST'))
+        .trim()
+        .split('\n').length;
     const before = await countClients();
     const ownClient = new Redis(redis.url);
     const backplane = redisBackplane({ client: ownClient, prefix });
