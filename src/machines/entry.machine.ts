@@ -40,7 +40,8 @@ export type EntryEvent =
   | { type: 'APPLY_RESULT'; results: readonly StampedData[] }
   /** Marks levels stale (all held levels when none are named). */
   | { type: 'INVALIDATE'; levels?: readonly string[] }
-  | { type: 'RESUME' }
+  /** The registry's staleness clock says the earliest held level's time is up. */
+  | { type: 'STALENESS_ELAPSED' }
   | { type: 'SETTLE' };
 
 /** What the entry asks of the registry: it decides, the registry performs. */
@@ -144,9 +145,6 @@ export function createEntryMachine(options: EntryMachineOptions) {
       holdsNothing: ({ context }) => !holdsAny(context),
       allHeldLevelsFresh: ({ context }) => options.now() < freshUntil(context),
       isPastStaleness: ({ context }) => options.now() >= freshUntil(context),
-    },
-    delays: {
-      untilStale: ({ context }) => Math.max(0, freshUntil(context) - options.now()),
     },
     actions: {
       startLevelFetch: assign(({ context, event }) => {
@@ -263,14 +261,7 @@ export function createEntryMachine(options: EntryMachineOptions) {
       idle: {},
       fetching: {},
       fresh: {
-        after: { untilStale: { target: 'stale' } },
-        on: {
-          // A restored snapshot has no timer: re-enter to schedule it, or go stale if it already is.
-          RESUME: [
-            { guard: 'isPastStaleness', target: 'stale' },
-            { target: 'fresh', reenter: true },
-          ],
-        },
+        on: { STALENESS_ELAPSED: { guard: 'isPastStaleness', target: 'stale' } },
       },
       stale: {},
       error: {},

@@ -1,5 +1,5 @@
 // One cache entry: its actor (running, or resting as a persisted snapshot), subscribers and cached view.
-import { type Actor, createActor, type InspectionEvent, type Observer, type Snapshot } from 'xstate';
+import { type Actor, createActor, type InspectionEvent, type Observer, transition } from 'xstate';
 import {
   anyInFlight,
   anyLoud,
@@ -11,6 +11,7 @@ import {
   initialEntryContext,
   type LevelState,
 } from '../machines/entry.machine';
+import type { StalenessClock, StalenessWatcher } from './staleness-clock';
 import type { CollectionData, EntryStatus, LevelMeta, Params } from './types';
 
 /** What an entry needs from the registry that owns it. */
@@ -21,6 +22,8 @@ export interface EntryHost {
   onEmitted(entry: Entry, event: EntryEmitted): void;
   /** The entry's state changed (for onChange). */
   onChanged(entry: Entry): void;
+  /** The one clock that tells running fresh entries when they go stale. */
+  readonly clock: StalenessClock<Entry>;
 }
 
 /** A registered type or collection, as its entries see it. */
@@ -39,7 +42,15 @@ export interface Cancellable {
 }
 
 type EntryActor = Actor<EntryMachine>;
-type Persisted = Snapshot<unknown> & { value?: unknown; context?: EntryContext };
+
+/**
+ * A resting entry: its state value and (immutable) context, nothing else. Cheaper to take than
+ * `getPersistedSnapshot()` (no deep walk of the data) and smaller; restored with `machine.resolveState`.
+ */
+interface Rest {
+  readonly value: EntryStatus;
+  readonly context: EntryContext;
+}
 
 export interface EntryView {
   readonly data: unknown;
@@ -48,7 +59,7 @@ export interface EntryView {
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-export class Entry {
+export class Entry implements StalenessWatcher {
   readonly owner: EntryOwner;
   /** The item id, or the collection's params key. */
   readonly key: string;
@@ -58,7 +69,7 @@ export class Entry {
   removed = false;
 
   #actor: EntryActor | null = null;
-  #rest: Persisted | null = null;
+  #rest: Rest | null = null;
   #listeners: Set<() => void> | null = null;
   #pins = 0;
   #view: EntryView | null = null;
@@ -87,9 +98,10 @@ export class Entry {
   }
 
   status(): EntryStatus {
-    if (this.#actor) return this.#actor.getSnapshot().value as EntryStatus;
-    const value = (this.#rest?.value ?? 'idle') as EntryStatus;
-    // A resting entry has no timer; time alone can make it stale.
+    const value = this.#actor
+      ? (this.#actor.getSnapshot().value as EntryStatus)
+      : (this.#rest?.value ?? 'idle');
+    // Reads are exact even between the clock's tick and the transition it causes (and for resting entries).
     if (value === 'fresh' && this.owner.host.now() >= freshUntil(this.context())) return 'stale';
     return value;
   }
@@ -107,20 +119,40 @@ export class Entry {
       id: `${kind}:${name}:${this.key}`,
       inspect: host.inspect,
       input: undefined,
-      ...(rest ? { snapshot: rest } : {}),
+      ...(rest ? { snapshot: machine.resolveState(rest) } : {}),
     });
     actor.on('*', (event) => host.onEmitted(this, event as EntryEmitted));
     actor.subscribe(() => this.#changed());
     this.#actor = actor;
     this.#rest = null;
     actor.start();
-    if (rest?.value === 'fresh') actor.send({ type: 'RESUME' });
+    if (rest?.value === 'fresh') actor.send({ type: 'STALENESS_ELAPSED' });
+    this.#watchStaleness();
     return actor;
   }
 
   send(event: EntryEvent): void {
+    const rest = this.#rest;
+    if (
+      !this.#actor &&
+      rest &&
+      (event.type === 'INVALIDATE' || (event.type === 'APPLY_RESULT' && !anyInFlight(rest.context)))
+    ) {
+      // Nothing runs for a resting entry: the machine's pure transition gives its next state without an actor.
+      const [next] = transition(this.owner.machine, this.owner.machine.resolveState(rest), event);
+      this.#rest = { value: next.value as EntryStatus, context: next.context };
+      this.#view = null;
+      this.owner.host.onChanged(this);
+      this.#afterWork();
+      return;
+    }
     this.wake().send(event);
     this.#afterWork();
+  }
+
+  /** StalenessWatcher: the clock says a held level's time is up. */
+  staled(): void {
+    if (this.#actor) this.#actor.send({ type: 'STALENESS_ELAPSED' });
   }
 
   /** Puts the actor to rest when nothing needs it running: no subscriber, no fetch, nobody holding `actor`. */
@@ -129,8 +161,9 @@ export class Entry {
     if (!actor || this.#pins > 0 || (this.#listeners?.size ?? 0) > 0) return;
     const context = actor.getSnapshot().context;
     if (anyInFlight(context)) return;
-    this.#rest = actor.getPersistedSnapshot() as Persisted;
+    this.#rest = restOf(actor);
     this.#actor = null;
+    this.owner.host.clock.unwatch(this);
     actor.stop();
   }
 
@@ -188,8 +221,9 @@ export class Entry {
     if (this.#cancels) for (const level of [...this.#cancels.keys()]) this.cancel(level);
     const actor = this.#actor;
     if (actor) {
-      this.#rest = actor.getPersistedSnapshot() as Persisted;
+      this.#rest = restOf(actor);
       this.#actor = null;
+      this.owner.host.clock.unwatch(this);
       actor.stop();
     }
     this.#releaseWaiters();
@@ -197,6 +231,15 @@ export class Entry {
     this.#listeners = null;
     this.#view = null;
     if (listeners) for (const listener of listeners) safeCall(listener);
+  }
+
+  /** Registry teardown: stop the actor and nothing else (no snapshots, no notifications). */
+  dispose(): void {
+    this.removed = true;
+    this.#actor?.stop();
+    this.#actor = null;
+    this.#listeners = null;
+    this.#releaseWaiters();
   }
 
   view(): EntryView {
@@ -264,8 +307,17 @@ export class Entry {
     return false;
   }
 
+  #watchStaleness(): void {
+    const actor = this.#actor;
+    if (!actor) return;
+    const snapshot = actor.getSnapshot();
+    if (snapshot.value === 'fresh') this.owner.host.clock.watch(this, freshUntil(snapshot.context));
+    else this.owner.host.clock.unwatch(this);
+  }
+
   #changed(): void {
     this.#view = null;
+    this.#watchStaleness();
     const listeners = this.#listeners;
     if (listeners) for (const listener of [...listeners]) safeCall(listener);
     this.owner.host.onChanged(this);
@@ -281,6 +333,11 @@ export class Entry {
     this.#waiters = null;
     if (waiters) for (const resolve of waiters) resolve();
   }
+}
+
+function restOf(actor: EntryActor): Rest {
+  const snapshot = actor.getSnapshot();
+  return { value: snapshot.value as EntryStatus, context: snapshot.context };
 }
 
 const EMPTY_COLLECTION: CollectionData = Object.freeze({ ids: Object.freeze([]), count: 0, meta: null });

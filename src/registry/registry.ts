@@ -22,6 +22,7 @@ import {
 } from './owners';
 import { isPlainObject, paramsKey, snapshotParams } from './params-key';
 import { CollectionRefImpl, ItemRefImpl, type RefHost } from './refs';
+import { StalenessClock } from './staleness-clock';
 import { StreamLink } from './stream-link';
 import type {
   ApplyOptions,
@@ -204,6 +205,7 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
       inspect: options.inspect,
       onEmitted: (entry, event) => this.#onEntryEmitted(entry, event),
       onChanged: (entry) => this.#onEntryChanged(entry),
+      clock: new StalenessClock<Entry>(() => Date.now()),
     };
     this.#refHost = {
       refreshItem: (entry, level) => this.#refreshItem(entry, level),
@@ -517,9 +519,10 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
     if (this.#sweeper !== null) clearInterval(this.#sweeper);
     this.#sweeper = null;
     this.#coordinator.stop();
+    this.#host.clock.stop();
     this.#runner.clear();
     for (const owner of [...this.#types.values(), ...this.#collections.values()]) {
-      for (const entry of owner.entries.values()) entry.destroy();
+      for (const entry of owner.entries.values()) entry.dispose();
       owner.entries.clear();
     }
     this.#inFlight.clear();
