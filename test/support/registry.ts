@@ -1,0 +1,138 @@
+// Registry fixtures: a registry without SSE that is disposed after the test, and fetchers that count calls.
+import { onTestFinished, vi } from 'vitest';
+import {
+  type CollectionFetchResult,
+  createRegistry,
+  type FetchContext,
+  type LifecycleEvent,
+  type LifecycleEventName,
+  type Params,
+  type Registry,
+  type RegistryOptions,
+} from '../../src/index';
+import { type Deferred, deferred } from './deferred';
+
+/** A registry with SSE off and quiet logs; it is disposed when the current test finishes. */
+export function makeRegistry(options: RegistryOptions = {}): Registry {
+  const registry = createRegistry({
+    ...options,
+    sse: { enabled: false, ...options.sse },
+    logging: { level: 'silent', ...options.logging },
+  });
+  onTestFinished(() => registry.dispose());
+  return registry;
+}
+
+/** Lets pending promise callbacks run (fake timers stay where they are). */
+export function flush(): Promise<void> {
+  return vi.advanceTimersByTimeAsync(0).then(() => undefined);
+}
+
+/** A deferred plus what the fetcher was called with (`settled` stays live). */
+function withContext<T, C extends object>(pending: Deferred<T>, context: C): Deferred<T> & C {
+  return Object.assign(
+    {
+      promise: pending.promise,
+      resolve: pending.resolve,
+      reject: pending.reject,
+      get settled() {
+        return pending.settled;
+      },
+    },
+    context,
+  );
+}
+
+export interface ItemCall<T> extends Deferred<T> {
+  readonly id: string;
+  readonly level: string;
+  readonly signal: AbortSignal;
+}
+
+/** An item fetcher whose every call waits for the test to resolve or reject it. */
+export function controlledFetcher<T = unknown>() {
+  const calls: ItemCall<T>[] = [];
+  const fetch = vi.fn((id: string, level: string, { signal }: FetchContext): Promise<T> => {
+    const call = withContext(deferred<T>(), { id, level, signal });
+    calls.push(call);
+    return call.promise;
+  });
+  return {
+    fetch,
+    calls,
+    get count(): number {
+      return calls.length;
+    },
+    /** The nth call (0-based), failing loudly when it was never made. */
+    call(index: number): ItemCall<T> {
+      const call = calls[index];
+      if (!call) throw new Error(`fetch call #${index} was never made (${calls.length} calls)`);
+      return call;
+    },
+    last(): ItemCall<T> {
+      const call = calls.at(-1);
+      if (!call) throw new Error('fetch was never called');
+      return call;
+    },
+  };
+}
+
+/** An item fetcher that answers at once with `{ id, level, n }`, n counting calls from 1. */
+export function countingFetcher() {
+  let n = 0;
+  const fetch = vi.fn(async (id: string, level: string, _context: FetchContext) => ({ id, level, n: ++n }));
+  return {
+    fetch,
+    get count(): number {
+      return fetch.mock.calls.length;
+    },
+  };
+}
+
+export interface CollectionCall extends Deferred<CollectionFetchResult> {
+  readonly params: Params;
+  readonly signal: AbortSignal;
+}
+
+/** A collection fetcher whose every call waits for the test. */
+export function controlledCollectionFetcher() {
+  const calls: CollectionCall[] = [];
+  const fetch = vi.fn((params: Params, { signal }: FetchContext): Promise<CollectionFetchResult> => {
+    const call = withContext(deferred<CollectionFetchResult>(), { params, signal });
+    calls.push(call);
+    return call.promise;
+  });
+  return {
+    fetch,
+    calls,
+    get count(): number {
+      return calls.length;
+    },
+    call(index: number): CollectionCall {
+      const call = calls[index];
+      if (!call) throw new Error(`collection fetch call #${index} was never made (${calls.length} calls)`);
+      return call;
+    },
+  };
+}
+
+/** Records lifecycle events (all, or the named ones) in the order the registry emits them. */
+export function recordLifecycle(registry: Registry, names: readonly LifecycleEventName[] | '*' = '*') {
+  const events: LifecycleEvent[] = [];
+  const stops =
+    names === '*'
+      ? [registry.onLifecycle('*', (event) => events.push(event))]
+      : names.map((name) => registry.onLifecycle(name, (event) => events.push(event)));
+  return {
+    events,
+    named(name: LifecycleEventName): LifecycleEvent[] {
+      return events.filter((event) => event.event === name);
+    },
+    names(): LifecycleEventName[] {
+      return events.map((event) => event.event);
+    },
+    stop(): void {
+      for (const stop of stops) stop();
+    },
+  };
+}
