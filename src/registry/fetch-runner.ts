@@ -57,7 +57,10 @@ export class FetchRunner {
     const pending = this.#pending;
     this.#pending = new Map();
     for (const [owner, byLevel] of pending) {
-      for (const [level, members] of byLevel) {
+      for (const [level, queued] of byLevel) {
+        // A result or a removal that came while the window was open has already answered these members.
+        const members = queued.filter((member) => isWanted(member, level));
+        if (members.length === 0) continue;
         const size = Math.max(1, this.#maxBatchSize());
         let chunks = 0;
         for (let start = 0; start < members.length; start += size) {
@@ -132,7 +135,7 @@ export class FetchRunner {
         for (const member of members) {
           if (byId.has(member.entry.key)) {
             this.#outcomes.resolved(member.entry, level, member.qid, byId.get(member.entry.key), 'bulk');
-          } else if (!member.entry.removed) {
+          } else if (isWanted(member, level)) {
             // Ids the bulk call left out fall back to single fetches, in parallel, under the same query id.
             this.#single(member.entry, level, member.qid, 'fallback', (signal) =>
               runtime.fetch(member.entry.key, level, { signal }),
@@ -149,6 +152,11 @@ export class FetchRunner {
       },
     );
   }
+}
+
+/** A member still wants its answer while its entry exists and its query is the level's active one. */
+function isWanted(member: BulkMember, level: string): boolean {
+  return !member.entry.removed && member.entry.context().levels[level]?.qid === member.qid;
 }
 
 /** A bulk result as id → data: an array of objects with `id`, or an `{ [id]: data }` map. */
