@@ -3,6 +3,10 @@ import type { Directive } from './types';
 
 const encoder = new TextEncoder();
 
+/** Node's Buffer when there is one: `res.write` takes it without wrapping every Uint8Array again. */
+const encode: (text: string) => Uint8Array =
+  typeof Buffer === 'function' ? (text) => Buffer.from(text, 'utf8') : (text) => encoder.encode(text);
+
 /**
  * An envelope's JSON text is `head + seq + tail`. Splitting it around the seq lets a backplane
  * fill in the number it allocates (even inside a Redis Lua script) without parsing JSON.
@@ -33,12 +37,12 @@ export function helloData(audience: string, lastSeq: number, resumed: boolean): 
 
 /** JSON never contains a raw line break, so one `data:` line always carries the whole payload. */
 export function envelopeFrame(seq: number, data: string): Uint8Array {
-  return encoder.encode(`id: ${seq}\ndata: ${data}\n\n`);
+  return encode(`id: ${seq}\ndata: ${data}\n\n`);
 }
 
 /** No `id:` line: a hello must not move the client's Last-Event-ID. */
 export function helloFrame(audience: string, lastSeq: number, resumed: boolean): Uint8Array {
-  return encoder.encode(`data: ${helloData(audience, lastSeq, resumed)}\n\n`);
+  return encode(`data: ${helloData(audience, lastSeq, resumed)}\n\n`);
 }
 
 export const HEARTBEAT_FRAME: Uint8Array = encoder.encode(': keep-alive\n\n');

@@ -139,12 +139,13 @@ export class Subscriber {
 
   #write(bytes: Uint8Array): void {
     const sink = this.#sink;
+    // A transport that still wants more holds at most its high-water mark: only a queue can grow.
     if (sink && this.#queue.length === 0 && sink.wantsMore) {
       sink.write(bytes);
-    } else {
-      this.#queue.push(bytes);
-      this.#queuedBytes += bytes.byteLength;
+      return;
     }
+    this.#queue.push(bytes);
+    this.#queuedBytes += bytes.byteLength;
     this.#enforceBound();
   }
 
