@@ -123,6 +123,13 @@ export function createTypeOwner(
         `Type '${name}': a level may not be named '${level}'; the default level uses the type's own fetch.`,
       );
     }
+    if (level === '__proto__') {
+      // Level states live in plain objects keyed by level name, where this key would reach the prototype.
+      throw new VerityError(
+        'INVALID_LEVEL',
+        `Type '${name}': a level may not be named '__proto__'; rename it.`,
+      );
+    }
     if (!levelConfig || typeof levelConfig.fetch !== 'function') {
       throw new VerityError(
         'MISSING_FETCH',
