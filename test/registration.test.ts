@@ -1,6 +1,6 @@
 // Contract: bad registrations and reads of unregistered names throw VerityErrors with a code (SPEC §2 "Registration").
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createRegistry, type TypeConfig, VerityError } from '../src/index';
+import { createRegistry, type LevelConversionMap, type TypeConfig, VerityError } from '../src/index';
 import { countingFetcher, makeRegistry } from './support/registry';
 
 beforeEach(() => {
@@ -67,18 +67,16 @@ describe('createType', () => {
     expect(error.message).toContain("level 'full'");
   });
 
-  it.each([
-    ['an unknown source level in the type map', { levelConversionMap: { nope: ['full'] } }],
-    ['an unknown target level in the type map', { levelConversionMap: { full: ['nope'] } }],
-    ['an unknown level in a level map', { levelMap: { nope: true } }],
-  ])('throws UNKNOWN_LEVEL for %s', (_label, shape) => {
+  it.each<[string, LevelConversionMap | undefined, LevelConversionMap | undefined]>([
+    ['an unknown source level in the type map', { nope: ['full'] }, undefined],
+    ['an unknown target level in the type map', { full: ['nope'] }, undefined],
+    ['an unknown level in a level map', undefined, { nope: true }],
+  ])('throws UNKNOWN_LEVEL for %s', (_label, typeMap, levelMap) => {
     const registry = makeRegistry();
     const config: TypeConfig = {
       fetch,
-      ...('levelConversionMap' in shape ? { levelConversionMap: shape.levelConversionMap } : {}),
-      levels: {
-        full: { fetch, ...('levelMap' in shape ? { levelConversionMap: shape.levelMap } : {}) },
-      },
+      ...(typeMap ? { levelConversionMap: typeMap } : {}),
+      levels: { full: { fetch, ...(levelMap ? { levelConversionMap: levelMap } : {}) } },
     };
 
     const error = thrown(() => registry.createType('todo', config), 'UNKNOWN_LEVEL');
