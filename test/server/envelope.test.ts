@@ -1,3 +1,4 @@
+// Pure parts: envelope encoding, Last-Event-ID parsing, the handshake plan, the in-memory backplane.
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import type { BackplaneEnvelope } from '../../src/server/backplane';

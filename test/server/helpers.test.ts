@@ -1,3 +1,4 @@
+// respondWithDirectives and readClientId (SPEC §1.3, §4).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+// Who may subscribe to which audience: default "global" only, else authorize() decides (SPEC §4).
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AuthorizeInput, createDirectiveHub, type DirectiveHub } from '../../src/server/index';
 import { type HubServer, query, startHubServer } from '../support/server-harness';

@@ -1,3 +1,4 @@
+// The hub over any Backplane: gap filling, envelopes during the handshake, reset, failures.
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type Backplane,

@@ -1,3 +1,4 @@
+// Slow clients: bounded by maxBufferedBytes, disconnected without holding up the others (SPEC §4).
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDirectiveHub, type DirectiveHub } from '../../src/server/index';
 import { type HubServer, startHubServer, until } from '../support/server-harness';

@@ -1,3 +1,4 @@
+// Subscriber lifecycle (cleanup, heartbeats, close) and the checks emit() and the options make.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createDirectiveHub, type DirectiveHub } from '../../src/server/index';
 import { type HubServer, query, startHubServer, until } from '../support/server-harness';

@@ -1,3 +1,4 @@
+// Resuming after Last-Event-ID: all-or-nothing replay from the bounded buffer, header or query (SPEC §4).
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDirectiveHub, type DirectiveHub } from '../../src/server/index';
 import { type HubServer, query, startHubServer } from '../support/server-harness';

@@ -1,3 +1,4 @@
+// The SSE stream over node:http: headers, hello first, envelope shape, per-audience seq (SPEC §1.2, §4).
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDirectiveHub, type DirectiveHub } from '../../src/server/index';
 import { type HubServer, query, startHubServer } from '../support/server-harness';

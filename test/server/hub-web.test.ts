@@ -1,3 +1,4 @@
+// The web-standard path: handleRequest(Request) → streaming Response, and its cleanup.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDirectiveHub, type DirectiveHub } from '../../src/server/index';
 import { until } from '../support/server-harness';

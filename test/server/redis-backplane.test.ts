@@ -1,3 +1,4 @@
+// The Redis backplane against a real redis-server: shared sequence, replay, outages (SPEC §4).
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDirectiveHub, type DirectiveHub } from '../../src/server/index';
