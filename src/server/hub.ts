@@ -239,13 +239,20 @@ class Hub implements DirectiveHub {
   }
 
   #complete(subscriber: Subscriber, ticket: number, plan: ReturnType<typeof planHandshake>): void {
-    const replay: Frame[] = plan.replay.map((envelope) => ({
+    let replay: Frame[] = plan.replay.map((envelope) => ({
       seq: envelope.seq,
       bytes: envelopeFrame(envelope.seq, envelope.data),
     }));
+    let resumed = plan.resumed;
+    // A replay the client could not take within its byte bound would disconnect it on every
+    // reconnect, forever: past the bound it gets resumed:false and resyncs instead.
+    if (replay.reduce((total, frame) => total + frame.bytes.byteLength, 0) > this.#maxBufferedBytes) {
+      replay = [];
+      resumed = false;
+    }
     subscriber.completeHandshake(
       ticket,
-      helloFrame(subscriber.audience, plan.lastSeq, plan.resumed),
+      helloFrame(subscriber.audience, plan.lastSeq, resumed),
       plan.lastSeq,
       replay,
     );

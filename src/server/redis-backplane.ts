@@ -145,7 +145,7 @@ class RedisBackplane implements Backplane {
           this.#pubsubGate.markUp();
           this.#checkHealth();
         },
-        () => {},
+        (error: unknown) => this.#pubsubGate.markDown(`PSUBSCRIBE failed: ${messageOf(error)}`),
       );
     });
     pubsub.on('close', () => {

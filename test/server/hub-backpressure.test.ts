@@ -49,6 +49,20 @@ describe('slow clients', () => {
     stalled.socket.destroy();
   });
 
+  it('a replay bigger than maxBufferedBytes is not attempted: resumed false, and the client stays connected', async () => {
+    hub = createDirectiveHub({ maxBufferedBytes: 64 * 1024, heartbeatMs: 0 });
+    server = await startHubServer(hub);
+    for (let i = 1; i <= 10; i++) await hub.emit(bulky(i));
+    const sse = await openSse(server.url, { 'last-event-id': '0' });
+    await sse.reader.until((r) => r.hellos.length === 1, 'hello');
+    expect(sse.reader.hellos[0]!.body).toMatchObject({ last_seq: 10, resumed: false });
+    await hub.emit(bulky(11));
+    await sse.reader.until((r) => r.envelopes.length === 1, 'the next live envelope');
+    expect(sse.reader.seqs).toEqual([11]);
+    expect(hub.stats().subscribers).toBe(1);
+    sse.close();
+  });
+
   it('a burst bigger than maxBufferedBytes in one tick does not drop clients that keep reading', async () => {
     hub = createDirectiveHub({ maxBufferedBytes: 64 * 1024, heartbeatMs: 0 });
     server = await startHubServer(hub);
