@@ -233,9 +233,13 @@ export class Entry implements StalenessWatcher {
     if (listeners) for (const listener of listeners) safeCall(listener);
   }
 
-  /** Registry teardown: stop the actor and nothing else (no snapshots, no notifications). */
+  /** Registry teardown: stop the actor and abort its fetches; no snapshots, no notifications. */
   dispose(): void {
     this.removed = true;
+    // Fetches in flight are told to stop too: nobody will read their answers.
+    const cancels = this.#cancels;
+    this.#cancels = null;
+    if (cancels) for (const cancel of cancels.values()) cancel.cancel();
     this.#actor?.stop();
     this.#actor = null;
     this.#listeners = null;

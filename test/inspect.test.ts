@@ -1,0 +1,57 @@
+// Contract: the `inspect` option receives XState inspection events from the registry's actors (SPEC §2 options).
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { InspectionEvent } from 'xstate';
+import { countingFetcher, flush, makeRegistry } from './support/registry';
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+function actorId(event: InspectionEvent): string | undefined {
+  return (event.actorRef as { id?: string }).id;
+}
+
+/** The state values inspection reported for the actor with `id`, in order. */
+function valuesOf(events: readonly InspectionEvent[], id: string): unknown[] {
+  return events
+    .filter((event) => event.type === '@xstate.snapshot' && actorId(event) === id)
+    .map((event) => (event as { snapshot: { value?: unknown } }).snapshot.value);
+}
+
+describe('inspect', () => {
+  it('an inspection function sees an entry actor whose snapshot reaches fresh', async () => {
+    const events: InspectionEvent[] = [];
+    const registry = makeRegistry({ inspect: (event) => events.push(event) });
+    registry.createType('todo', { fetch: countingFetcher().fetch });
+
+    registry.fetchItem('todo', 1);
+    await flush();
+
+    expect(events.some((event) => event.type === '@xstate.actor' && actorId(event) === 'item:todo:1')).toBe(
+      true,
+    );
+    const values = valuesOf(events, 'item:todo:1');
+    expect(values).toContain('fetching');
+    expect(values.at(-1)).toBe('fresh');
+  });
+
+  it('an inspection observer sees collection actors and the events they receive', async () => {
+    const events: InspectionEvent[] = [];
+    const registry = makeRegistry({ inspect: { next: (event) => events.push(event) } });
+    registry.createCollection('todos', { fetch: async () => ({ ids: [1] }) });
+
+    registry.fetchCollection('todos', { params: { page: 1 } });
+    await flush();
+
+    const id = 'collection:todos:{"page":1}';
+    expect(valuesOf(events, id).at(-1)).toBe('fresh');
+    const received = events
+      .filter((event) => event.type === '@xstate.event' && actorId(event) === id)
+      .map((event) => (event as { event: { type: string } }).event.type);
+    expect(received).toEqual(expect.arrayContaining(['FETCH', 'RESOLVE']));
+  });
+});
