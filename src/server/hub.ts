@@ -131,7 +131,16 @@ class Hub implements DirectiveHub {
     return new Response(stream, { status: 200, headers: SSE_HEADERS });
   };
 
+  /** Never rejects: node:http and Express 4 would turn a rejection into an unhandled one. */
   readonly nodeHandler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    try {
+      await this.#serveNode(req, res);
+    } catch {
+      writeRefusal(res, { status: 500, message: 'The directive stream failed to open.' });
+    }
+  };
+
+  async #serveNode(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'GET' && req.method !== undefined) {
       writeRefusal(res, methodNotAllowed(req.method));
       return;
@@ -163,7 +172,7 @@ class Hub implements DirectiveHub {
         closed: () => subscriber.sinkClosed(),
       }),
     );
-  };
+  }
 
   stats(): HubStats {
     const audiences: Record<string, number> = {};
