@@ -1,7 +1,13 @@
 // Contract: a response whose query id is no longer the entry's active one is discarded (SPEC §3 "Latest-wins").
 import { fc, test } from '@fast-check/vitest';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type EntryKind, lastIndex, opsArbitrary, runInterleaving } from './support/interleavings';
+import {
+  type EntryKind,
+  failuresArbitrary,
+  lastIndex,
+  opsArbitrary,
+  runInterleaving,
+} from './support/interleavings';
 import {
   controlledCollectionFetcher,
   controlledFetcher,
@@ -227,22 +233,63 @@ describe('latest-wins under any interleaving of reads, forced reads, results and
     },
   );
 
-  test.prop([fc.scheduler(), opsArbitrary, fc.constantFrom<EntryKind>('item', 'collection')], {
-    numRuns: 200,
-  })('a subscriber only ever sees a response whose query was still the active one', async (s, ops, kind) => {
-    const { log } = await runInterleaving(s, ops, kind, true);
-    log.forEach((entry, at) => {
-      if (entry.kind !== 'data' || !entry.value?.startsWith('fetch#')) return;
-      const n = Number(entry.value.slice('fetch#'.length));
-      const started = log.findIndex((e) => e.kind === 'start' && e.n === n);
-      const responded = log.findIndex((e) => e.kind === 'respond' && e.n === n);
-      expect(responded, `fetch#${n} shown before its response: ${JSON.stringify(log)}`).toBeGreaterThan(
-        started,
-      );
-      expect(responded).toBeLessThan(at);
-      const between = log.slice(started + 1, responded);
-      const superseded = between.some((e) => e.kind === 'start' || e.kind === 'result');
-      expect(superseded, `fetch#${n} was superseded but shown: ${JSON.stringify(log)}`).toBe(false);
-    });
-  });
+  test.prop(
+    [
+      fc.scheduler(),
+      opsArbitrary,
+      fc.constantFrom<EntryKind>('item', 'collection'),
+      fc.boolean(),
+      failuresArbitrary,
+    ],
+    { numRuns: 200 },
+  )(
+    'with failing fetches, the entry shows the latest accepted data and is in error only when the latest accepted answer failed',
+    async (s, ops, kind, subscribed, failures) => {
+      const outcome = await runInterleaving(s, ops, kind, subscribed, failures);
+      // Replay: a response counts only for the active query (the last fetch started, not superseded by a result).
+      let active: number | null = null;
+      let shown: string | null = null;
+      let failed = false;
+      for (const entry of outcome.log) {
+        if (entry.kind === 'start') active = entry.n;
+        if (entry.kind === 'result') {
+          active = null;
+          shown = entry.value;
+          failed = false;
+        }
+        if (entry.kind === 'respond' && entry.n === active) {
+          active = null;
+          if (entry.ok) shown = `fetch#${entry.n}`;
+          failed = !entry.ok;
+        }
+      }
+
+      expect(outcome.finalValue, JSON.stringify(outcome.log)).toBe(shown);
+      expect(outcome.status, JSON.stringify(outcome.log)).toBe(failed ? 'error' : 'fresh');
+      expect(outcome.isFetching).toBe(false);
+    },
+  );
+
+  test.prop(
+    [fc.scheduler(), opsArbitrary, fc.constantFrom<EntryKind>('item', 'collection'), failuresArbitrary],
+    { numRuns: 200 },
+  )(
+    'a subscriber only ever sees a response whose query was still the active one',
+    async (s, ops, kind, failures) => {
+      const { log } = await runInterleaving(s, ops, kind, true, failures);
+      log.forEach((entry, at) => {
+        if (entry.kind !== 'data' || !entry.value?.startsWith('fetch#')) return;
+        const n = Number(entry.value.slice('fetch#'.length));
+        const started = log.findIndex((e) => e.kind === 'start' && e.n === n);
+        const responded = log.findIndex((e) => e.kind === 'respond' && e.n === n);
+        expect(responded, `fetch#${n} shown before its response: ${JSON.stringify(log)}`).toBeGreaterThan(
+          started,
+        );
+        expect(responded).toBeLessThan(at);
+        const between = log.slice(started + 1, responded);
+        const superseded = between.some((e) => e.kind === 'start' || e.kind === 'result');
+        expect(superseded, `fetch#${n} was superseded but shown: ${JSON.stringify(log)}`).toBe(false);
+      });
+    },
+  );
 });

@@ -1,7 +1,13 @@
 // Contract: requests that arrive mid-flight become exactly one trailing fetch (SPEC §3 "Serialization").
 import { fc, test } from '@fast-check/vitest';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type EntryKind, type LogEntry, opsArbitrary, runInterleaving } from './support/interleavings';
+import {
+  type EntryKind,
+  failuresArbitrary,
+  type LogEntry,
+  opsArbitrary,
+  runInterleaving,
+} from './support/interleavings';
 import {
   controlledCollectionFetcher,
   controlledFetcher,
@@ -217,15 +223,16 @@ describe('directives and resyncs while fetching', () => {
 });
 
 /**
- * The fetches serialization owes, replayed from the log: a read of an entry holding nothing and a forced read
- * with nothing in flight start a fetch at once; a forced read mid-flight queues one trailing fetch (however many
- * arrive), started when the active fetch settles; a directive result supersedes the flight and clears the queue.
- * Returns the first place the log disagrees, or null.
+ * The fetches serialization owes, replayed from the log: a read of an entry holding nothing (and not backing off
+ * after a failure) and a forced read with nothing in flight start a fetch at once; a forced read mid-flight queues
+ * one trailing fetch (however many arrive), started when the active fetch settles, whether it succeeded or failed;
+ * a directive result supersedes the flight and clears the queue. Returns the first place the log disagrees, or null.
  */
 function firstUnowedStart(log: readonly LogEntry[]): string | null {
   let inFlight: number | null = null;
   let queued = false;
   let held = false;
+  let failed = false;
   let owed = false;
   for (const [at, entry] of log.entries()) {
     if (entry.kind === 'start') {
@@ -238,7 +245,7 @@ function firstUnowedStart(log: readonly LogEntry[]): string | null {
       return `the fetch owed before ${at} never started`;
     switch (entry.kind) {
       case 'read':
-        if (inFlight === null && !held) owed = true;
+        if (inFlight === null && !held && !failed) owed = true;
         break;
       case 'force':
         if (inFlight === null) owed = true;
@@ -246,12 +253,14 @@ function firstUnowedStart(log: readonly LogEntry[]): string | null {
         break;
       case 'result':
         held = true;
+        failed = false;
         inFlight = null;
         queued = false;
         break;
       case 'respond':
         if (entry.n !== inFlight) break;
-        held = true;
+        if (entry.ok) held = true;
+        failed = !entry.ok;
         inFlight = null;
         owed = queued;
         queued = false;
@@ -264,20 +273,34 @@ function firstUnowedStart(log: readonly LogEntry[]): string | null {
 }
 
 describe('serialization under any interleaving of reads, forced reads, results and responses', () => {
-  test.prop([fc.scheduler(), opsArbitrary, fc.constantFrom<EntryKind>('item', 'collection'), fc.boolean()], {
-    numRuns: 200,
-  })('an entry never has more than one fetch in flight', async (s, ops, kind, subscribed) => {
-    const outcome = await runInterleaving(s, ops, kind, subscribed);
+  test.prop(
+    [
+      fc.scheduler(),
+      opsArbitrary,
+      fc.constantFrom<EntryKind>('item', 'collection'),
+      fc.boolean(),
+      failuresArbitrary,
+    ],
+    { numRuns: 200 },
+  )('an entry never has more than one fetch in flight', async (s, ops, kind, subscribed, failures) => {
+    const outcome = await runInterleaving(s, ops, kind, subscribed, failures);
 
     expect(outcome.maxInFlight, JSON.stringify(outcome.log)).toBeLessThanOrEqual(1);
   });
 
-  test.prop([fc.scheduler(), opsArbitrary, fc.constantFrom<EntryKind>('item', 'collection'), fc.boolean()], {
-    numRuns: 200,
-  })(
+  test.prop(
+    [
+      fc.scheduler(),
+      opsArbitrary,
+      fc.constantFrom<EntryKind>('item', 'collection'),
+      fc.boolean(),
+      failuresArbitrary,
+    ],
+    { numRuns: 200 },
+  )(
     'every forced read after the last completed fetch is followed by exactly one more fetch, unless a result answers it',
-    async (s, ops, kind, subscribed) => {
-      const { log } = await runInterleaving(s, ops, kind, subscribed);
+    async (s, ops, kind, subscribed, failures) => {
+      const { log } = await runInterleaving(s, ops, kind, subscribed, failures);
 
       expect(firstUnowedStart(log), JSON.stringify(log)).toBeNull();
       log.forEach((entry, at) => {

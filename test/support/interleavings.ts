@@ -12,8 +12,8 @@ export type LogEntry =
   | { kind: 'start'; n: number }
   /** Fetch #n's signal was aborted. */
   | { kind: 'abort'; n: number }
-  /** Fetch #n's response is handed back to the registry. */
-  | { kind: 'respond'; n: number }
+  /** Fetch #n's response (data, or a failure when `ok` is false) is handed back to the registry. */
+  | { kind: 'respond'; n: number; ok: boolean }
   /** A directive result was applied (its window closed). */
   | { kind: 'result'; value: string }
   /** A subscriber saw the entry's data change. */
@@ -34,6 +34,9 @@ export const opsArbitrary = fc
   )
   .map((ops): Op[] => [{ kind: 'read' }, ...ops]);
 
+/** Which fetches fail: fetch #n fails when entry n - 1 is true. */
+export const failuresArbitrary = fc.array(fc.boolean(), { maxLength: 25 });
+
 export interface Outcome {
   readonly log: readonly LogEntry[];
   readonly finalValue: string | null;
@@ -53,6 +56,7 @@ export async function runInterleaving(
   ops: readonly Op[],
   kind: EntryKind,
   subscribed: boolean,
+  failures: readonly boolean[] = [],
 ): Promise<Outcome> {
   const log: LogEntry[] = [];
   let started = 0;
@@ -81,9 +85,11 @@ export async function runInterleaving(
       close();
     });
     // The fetcher ignores its signal on purpose: a late response must still be discarded by query id.
-    return s.schedule(Promise.resolve(n), `response #${n}`).then(() => {
+    const ok = failures[n - 1] !== true;
+    return s.schedule(Promise.resolve(n), `${ok ? 'response' : 'failure'} #${n}`).then(() => {
       close();
-      log.push({ kind: 'respond', n });
+      log.push({ kind: 'respond', n, ok });
+      if (!ok) throw new Error(`fetch#${n} failed`);
       return body(n);
     });
   };
