@@ -181,6 +181,21 @@ describe('errors never loop', () => {
     unsubscribe();
   });
 
+  it('plain reads do not refetch a failed collection within errorRetryMs', async () => {
+    const registry = makeRegistry({ errorRetryMs: 5000 });
+    const fetcher = controlledCollectionFetcher();
+    registry.createCollection('todos', { fetch: fetcher.fetch });
+    registry.fetchCollection('todos', { params: { page: 1 } });
+    fetcher.call(0).reject(new Error('down'));
+    await flush();
+
+    for (let i = 0; i < 100; i++) registry.fetchCollection('todos', { params: { page: 1 } });
+    expect(fetcher.count).toBe(1);
+    await vi.advanceTimersByTimeAsync(5000);
+    registry.fetchCollection('todos', { params: { page: 1 } });
+    expect(fetcher.count).toBe(2);
+  });
+
   it('a plain read after errorRetryMs retries', async () => {
     const { registry, fetcher } = await failedAfterSuccess({ errorRetryMs: 5000 });
 

@@ -119,6 +119,20 @@ describe('params', () => {
     expect(codeOf(() => registry.fetchCollection('todos', { params: trap }))).toBe('INVALID_PARAMS');
   });
 
+  it('a collection key(params) that throws or returns a non-string throws INVALID_PARAMS', () => {
+    const registry = makeRegistry();
+    registry.createCollection('a', {
+      fetch: controlledCollectionFetcher().fetch,
+      key: () => {
+        throw new Error('no key');
+      },
+    });
+    registry.createCollection('b', { fetch: controlledCollectionFetcher().fetch, key: () => untyped(42) });
+
+    expect(codeOf(() => registry.fetchCollection('a'))).toBe('INVALID_PARAMS');
+    expect(codeOf(() => registry.fetchCollection('b'))).toBe('INVALID_PARAMS');
+  });
+
   it('a __proto__ key in params pollutes nothing and is its own params key', async () => {
     const registry = makeRegistry();
     const fetcher = controlledCollectionFetcher();

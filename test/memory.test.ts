@@ -164,6 +164,18 @@ describe('LRU beyond the per-name caps', () => {
     expect(itemCount(registry)).toBe(512);
     expect(cachedIds(registry)[0]).toBe('8');
   });
+
+  it('the default cap keeps 12 param sets per collection', async () => {
+    const registry = makeRegistry({ memory: { sweepIntervalMs: 0 } });
+    registry.createCollection('todos', { fetch: async () => ({ ids: [] }) });
+    for (let page = 0; page < 15; page++) registry.fetchCollection('todos', { params: { page } });
+    await flush();
+
+    sweep(registry);
+
+    expect(registry.state().collections.todos?.entries).toBe(12);
+    expect(registry.devtools().entries[0]?.key).toBe('{"page":3}');
+  });
 });
 
 describe('what counts as use', () => {
