@@ -1,5 +1,5 @@
 // The coordinator actor: one `bulk.delayMs` window that gathers directives and bulk item fetches.
-import { setup } from 'xstate';
+import { fromCallback, sendTo, setup } from 'xstate';
 
 export type CoordinatorEvent =
   /** Something joined the pending batch; opens the window if it is closed. */
@@ -16,10 +16,18 @@ export interface CoordinatorOptions {
 export function createCoordinatorMachine(options: CoordinatorOptions) {
   return setup({
     types: { events: {} as CoordinatorEvent },
+    actors: {
+      // The batch drives entry actors synchronously. Run inside a custom action, every assign/emit those actors
+      // enqueue would make XState warn; a child actor runs it after the coordinator's transition instead.
+      batchRunner: fromCallback<{ type: 'RUN_BATCH' }>(({ receive }) => {
+        receive(() => options.flush());
+      }),
+    },
     delays: { batchWindow: () => options.windowMs() },
-    actions: { flushBatch: () => options.flush() },
+    actions: { flushBatch: sendTo('batchRunner', { type: 'RUN_BATCH' }) },
   }).createMachine({
     id: 'coordinator',
+    invoke: { id: 'batchRunner', src: 'batchRunner' },
     initial: 'idle',
     states: {
       idle: {

@@ -331,8 +331,17 @@ export class DirectiveBatcher {
       return;
     }
     const owner = entry.owner as Owner;
-    const levels = owner.kind === 'item' ? owner.graph.plan(required) : [DEFAULT_LEVEL];
-    for (const level of levels) this.#host.request(entry, level, target.mode);
+    if (owner.kind === 'collection') {
+      this.#host.request(entry, DEFAULT_LEVEL, target.mode);
+      return;
+    }
+    // A level in flight may be answered with data from before the change, after a fresher fetch of a level that
+    // covers it: it needs its own trailing fetch (serialization), which also covers what that level satisfies.
+    const inFlight = [...required].filter((level) => (context.levels[level]?.qid ?? null) !== null);
+    const covered = new Set(inFlight.flatMap((level) => [level, ...owner.graph.satisfies(level)]));
+    const rest = [...required].filter((level) => !covered.has(level));
+    for (const level of [...inFlight, ...owner.graph.plan(rest)])
+      this.#host.request(entry, level, target.mode);
   }
 
   #skip(report: ApplyReport, directive: NormalizedDirective, reason: string): void {

@@ -8,12 +8,17 @@ export interface MutateHost {
   apply(directives: unknown[]): Promise<ApplyReport>;
 }
 
-function headersOf(init: RequestInit): Record<string, string> {
-  const out: Record<string, string> = {};
-  new Headers(init.headers).forEach((value, key) => {
-    out[key] = value;
-  });
-  return out;
+/**
+ * The caller's headers (from `init`, else from a `Request` input, as fetch itself decides) with the Verity headers
+ * set over them. Header names are case-insensitive: merging plain objects would send a Verity header the caller
+ * also passed twice ("a, a"), and a server echoing that as the envelope's source would defeat the own-echo skip.
+ */
+function requestHeaders(host: MutateHost, input: RequestInfo | URL, init: RequestInit): Headers {
+  const own =
+    init.headers ?? (typeof Request === 'function' && input instanceof Request ? input.headers : undefined);
+  const headers = new Headers(own);
+  for (const [name, value] of Object.entries(host.headers({}))) headers.set(name, value);
+  return headers;
 }
 
 /** Directives ride in the JSON body (`directives`) and/or the `X-Verity-Directives` header (a JSON array). */
@@ -49,7 +54,7 @@ export async function mutate<TBody>(
       'No fetch available: pass createRegistry({ fetch }) to use mutate().',
     );
   }
-  const response = await fetchImpl(input, { ...init, headers: host.headers(headersOf(init)) });
+  const response = await fetchImpl(input, { ...init, headers: requestHeaders(host, input, init) });
   const text = await response.text();
   let body: unknown = text;
   if (text !== '') {
