@@ -1,6 +1,6 @@
 // Connects a directive stream (SSE or any source) to the registry: seq tracking, gaps, resyncs, reconnects.
 import { Subject, type Subscription } from 'rxjs';
-import { parseEnvelopeObject, parseFrame, type StreamMessage } from '../transport/protocol';
+import { parseEnvelopeObject, parseFrame, type StreamMessage, utf8ByteLength } from '../transport/protocol';
 import { type GapInfo, scheduleResyncs } from '../transport/resync-scheduler';
 import { SequenceTracker } from '../transport/sequence';
 import { type SseSignal, sseStream } from '../transport/sse-stream';
@@ -74,7 +74,8 @@ export class StreamLink {
         ? parseFrame(envelope, this.#settings.maxFrameBytes)
         : parseEnvelopeObject(envelope);
     if (!parsed.ok) {
-      if (!parsed.ignored) this.#junk(parsed.reason, typeof envelope === 'string' ? envelope.length : 0);
+      if (!parsed.ignored)
+        this.#junk(parsed.reason, typeof envelope === 'string' ? utf8ByteLength(envelope) : 0);
       return;
     }
     this.#handle(parsed.message);
@@ -114,17 +115,16 @@ export class StreamLink {
 
   /** Closes the connection and cancels pending reconnects and resyncs. */
   disconnect(): void {
-    const wasConnected = this.#connection !== null || this.#customCleanup !== null;
-    this.#connection?.unsubscribe();
-    this.#connection = null;
-    this.#closeCustom();
-    this.#phase = 'idle';
+    this.#close();
     this.#cancelResync();
-    if (wasConnected) this.#host.lifecycle.emit('sse:disconnect', { reason: 'requested' });
   }
 
+  /**
+   * A new connection does not bring back what a gap lost (it resumes after the gap's seq), so a
+   * pending resync survives it; only `disconnect` gives up on the stream's data.
+   */
   reconnect(): void {
-    this.disconnect();
+    this.#close();
     this.connect();
   }
 
@@ -153,7 +153,7 @@ export class StreamLink {
         'configureDirectiveSource needs { connect({ ingestEnvelope, applyDirectives, clientId }) }.',
       );
     }
-    this.disconnect();
+    this.#close();
     this.#custom = true;
     this.#customSource = source;
     this.#connectCustom();
@@ -180,6 +180,16 @@ export class StreamLink {
       clientId: this.#host.clientId,
     });
     this.#customCleanup = typeof cleanup === 'function' ? cleanup : () => {};
+  }
+
+  /** Ends the connection and any pending reconnect. */
+  #close(): void {
+    const wasConnected = this.#connection !== null || this.#customCleanup !== null;
+    this.#connection?.unsubscribe();
+    this.#connection = null;
+    this.#closeCustom();
+    this.#phase = 'idle';
+    if (wasConnected) this.#host.lifecycle.emit('sse:disconnect', { reason: 'requested' });
   }
 
   #closeCustom(): void {
@@ -215,7 +225,10 @@ export class StreamLink {
 
   #handle(message: StreamMessage): void {
     const { lifecycle } = this.#host;
-    const observation = this.#tracker.observe(message);
+    // The tracker defaults to the audience configured at start; an unlabelled message is the current audience's.
+    const observation = this.#tracker.observe(
+      message.audience === undefined ? { ...message, audience: this.#settings.audience } : message,
+    );
     if (message.type === 'hello') {
       lifecycle.emit('sse:hello', {
         audience: observation.audience,
