@@ -106,6 +106,11 @@ export function isLevelFresh(state: LevelState, now: number): boolean {
   return state.at !== null && now < state.until;
 }
 
+/** A result older than everything it would satisfy is already reflected in what is held: it changes nothing. */
+function isOutdated(levels: EntryContext['levels'], result: StampedData): boolean {
+  return result.stamps.every((level) => (levels[level]?.at ?? Number.NEGATIVE_INFINITY) > result.at);
+}
+
 function withLevel(context: EntryContext, level: string, patch: Partial<LevelState>): EntryContext['levels'] {
   return { ...context.levels, [level]: { ...levelOf(context, level), ...patch } };
 }
@@ -202,6 +207,7 @@ export function createEntryMachine(options: EntryMachineOptions) {
         let levels: Record<string, LevelState> = { ...context.levels };
         let data = context.data;
         for (const result of event.results) {
+          if (isOutdated(levels, result)) continue;
           levels = stamp(levels, result);
           data = options.merge(data, result.data);
           for (const level of result.stamps) {
@@ -215,6 +221,7 @@ export function createEntryMachine(options: EntryMachineOptions) {
       reportSuperseded: enqueueActions(({ context, event, enqueue }) => {
         if (event.type !== 'APPLY_RESULT') return;
         for (const result of event.results) {
+          if (isOutdated(context.levels, result)) continue;
           for (const level of result.stamps) {
             const qid = levelOf(context, level).qid;
             if (qid !== null) enqueue.emit({ type: 'fetchSuperseded', level, qid });

@@ -3,7 +3,7 @@ import type { StampedData } from '../machines/entry.machine';
 import { type NormalizedDirective, normalizeDirectives } from './directive';
 import type { Entry } from './entry';
 import { IdempotencyMemory } from './idempotency';
-import { DEFAULT_LEVEL } from './level-graph';
+import { DEFAULT_LEVEL, planRefetch } from './level-graph';
 import type { Lifecycle, Logger } from './lifecycle';
 import type { ResolvedOptions } from './options';
 import type { CollectionOwner, Owner, TypeOwner } from './owners';
@@ -335,13 +335,12 @@ export class DirectiveBatcher {
       this.#host.request(entry, DEFAULT_LEVEL, target.mode);
       return;
     }
-    // A level in flight may be answered with data from before the change, after a fresher fetch of a level that
-    // covers it: it needs its own trailing fetch (serialization), which also covers what that level satisfies.
-    const inFlight = [...required].filter((level) => (context.levels[level]?.qid ?? null) !== null);
-    const covered = new Set(inFlight.flatMap((level) => [level, ...owner.graph.satisfies(level)]));
-    const rest = [...required].filter((level) => !covered.has(level));
-    for (const level of [...inFlight, ...owner.graph.plan(rest)])
-      this.#host.request(entry, level, target.mode);
+    const levels = planRefetch(
+      owner.graph,
+      required,
+      (level) => (context.levels[level]?.qid ?? null) !== null,
+    );
+    for (const level of levels) this.#host.request(entry, level, target.mode);
   }
 
   #skip(report: ApplyReport, directive: NormalizedDirective, reason: string): void {

@@ -232,3 +232,19 @@ function greedyCover(wanted: readonly number[], candidates: readonly Candidate[]
   }
   return kept.map((candidate) => candidate.level);
 }
+
+/**
+ * The levels to request for a forced refetch of `required`: every level already in flight (it gets its own
+ * trailing fetch, since its answer may predate the request), then the minimal plan for whatever those do not
+ * cover. Planning around an in-flight level instead could let its older answer land last.
+ */
+export function planRefetch(
+  graph: LevelGraph,
+  required: Iterable<string>,
+  inFlight: (level: string) => boolean,
+): string[] {
+  const wanted = [...new Set(required)];
+  const flying = wanted.filter(inFlight);
+  const covered = new Set(flying.flatMap((level) => [level, ...graph.satisfies(level)]));
+  return [...flying, ...graph.plan(wanted.filter((level) => !covered.has(level)))];
+}

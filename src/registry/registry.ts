@@ -7,7 +7,7 @@ import { DirectiveBatcher } from './directive-batch';
 import { Entry, type EntryHost } from './entry';
 import { VerityError } from './errors';
 import { FetchRunner, type FetchStrategy } from './fetch-runner';
-import { DEFAULT_LEVEL, normalizeLevel } from './level-graph';
+import { DEFAULT_LEVEL, normalizeLevel, planRefetch } from './level-graph';
 import { Lifecycle, Logger } from './lifecycle';
 import { type EvictionReason, sweepOwner } from './memory';
 import { type ResolvedOptions, resolveOptions } from './options';
@@ -424,8 +424,14 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
   }
 
   directiveHeaders(extra: Record<string, string> = {}): Record<string, string> {
+    const headers: Record<string, string> = {};
+    // Header names are case-insensitive: a caller's own spelling of ours must not be sent twice.
+    for (const [name, value] of Object.entries(extra)) {
+      const lower = name.toLowerCase();
+      if (lower !== 'x-verity-client-id' && lower !== 'x-verity-directive-request') headers[name] = value;
+    }
     return {
-      ...extra,
+      ...headers,
       'X-Verity-Client-ID': this.clientId,
       'X-Verity-Directive-Request': 'send me directives',
     };
@@ -748,9 +754,11 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
   #refreshItem(entry: Entry, level: string): Promise<void> {
     if (entry.removed || this.#disposed) return Promise.resolve();
     const owner = entry.owner as TypeOwner;
-    const held = Object.keys(entry.context().levels);
-    for (const planned of owner.graph.plan(new Set([...held, level])))
+    const levels = entry.context().levels;
+    const inFlight = (name: string) => (levels[name]?.qid ?? null) !== null;
+    for (const planned of planRefetch(owner.graph, [...Object.keys(levels), level], inFlight)) {
       this.#request(entry, planned, 'force', undefined);
+    }
     return entry.whenSettled();
   }
 

@@ -31,7 +31,7 @@ export interface LevelConfig<TData = unknown> {
   levelConversionMap?: LevelConversionMap;
 }
 
-/** A directive as the `check` gate sees it (normalised, both dialects). */
+/** A directive gate: gets the directive as the server sent it (either dialect, after validation). */
 export type DirectiveGate = (directive: Directive) => boolean;
 
 export interface TypeConfig<TData = unknown> {
