@@ -13,7 +13,14 @@ export type VerityErrorCode =
   | 'INVALID_OPTIONS'
   | 'HTTP_ERROR'
   | 'INVALID_RESPONSE'
-  | 'DISPOSED';
+  | 'DISPOSED'
+  // The server SDK's codes (verity-xstate/server).
+  | 'HUB_CLOSED'
+  | 'INVALID_DIRECTIVES'
+  | 'INVALID_BODY'
+  | 'BACKPLANE_UNAVAILABLE'
+  | 'BACKPLANE_FAILED'
+  | 'SLOW_CLIENT';
 
 export interface VerityErrorExtra {
   readonly status?: number;

@@ -6,7 +6,7 @@ export type {
   BackplaneSnapshot,
   EnvelopeTemplate,
 } from './backplane';
-export type { VerityErrorCode } from './errors';
+export { VerityError, type VerityErrorCode } from './errors';
 export { createDirectiveHub } from './hub';
 export { readClientId } from './request';
 export { respondWithDirectives } from './respond';
