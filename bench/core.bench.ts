@@ -158,3 +158,27 @@ export async function directiveBurst(cacheSize = 50_000, burst = 1_000): Promise
     ratio: verity / peer,
   };
 }
+
+/** Cold reads: create, fetch and settle `count` entries (per entry), next to query-core's fetchQuery. */
+export async function coldReads(count = 10_000): Promise<BenchRow> {
+  const registry = verityRegistry();
+  collect();
+  let start = performance.now();
+  await fillVerity(registry, count);
+  const verity = ((performance.now() - start) / count) * 1000;
+  registry.dispose();
+
+  const client = new QueryClient();
+  collect();
+  start = performance.now();
+  await fillQueryCore(client, count);
+  const peer = ((performance.now() - start) / count) * 1000;
+  client.clear();
+  return {
+    name: `cold read: create, fetch, settle (${count} entries)`,
+    verity,
+    peer,
+    unit: 'µs/entry',
+    ratio: verity / peer,
+  };
+}
