@@ -52,6 +52,6 @@ describe('inspect', () => {
     const received = events
       .filter((event) => event.type === '@xstate.event' && actorId(event) === id)
       .map((event) => (event as { event: { type: string } }).event.type);
-    expect(received).toEqual(expect.arrayContaining(['FETCH', 'RESOLVE']));
+    expect(received).toEqual(expect.arrayContaining(['REQUEST', 'RESOLVE']));
   });
 });

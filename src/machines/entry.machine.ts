@@ -1,17 +1,20 @@
 // The cache entry actor: one per item (all its levels) or per collection param set.
-import { assign, emit, enqueueActions, raise, setup } from 'xstate';
+import { and, assign, emit, enqueueActions, setup } from 'xstate';
+
+/** The one trailing fetch a level owes after the fetch in flight (serialization). */
+export type Queued = 'none' | 'silent' | 'loud';
 
 /**
  * One level of an entry. Collections have a single `default` level.
- * `until` is when the level stops being fresh (0 = marked stale); `queued` remembers one
- * trailing fetch (0 none, 1 silent, 2 loud) asked for while this level was in flight.
+ * `until` is when the level stops being fresh (0 = marked stale); `queued` remembers the one
+ * trailing fetch asked for while this level was in flight.
  */
 export interface LevelState {
   readonly at: number | null;
   readonly until: number;
   readonly qid: number | null;
   readonly loud: boolean;
-  readonly queued: 0 | 1 | 2;
+  readonly queued: Queued;
   readonly error: Error | null;
   readonly errAt: number;
 }
@@ -21,6 +24,8 @@ export interface EntryContext {
   readonly levels: Readonly<Record<string, LevelState>>;
   /** The error of the last settled fetch; null once a fetch succeeds. */
   readonly error: Error | null;
+  /** The last query id this entry handed out: every fetch gets the next one (latest-wins). */
+  readonly lastQid: number;
 }
 
 export interface StampedData {
@@ -32,22 +37,32 @@ export interface StampedData {
   readonly at: number;
 }
 
+/**
+ * Why a level is asked for: a plain read (skipped while fresh or backing off after an error), a forced read,
+ * or a refetch a directive or a resync wants (never loud). Anything but a plain read queues a trailing fetch
+ * when the level is already in flight.
+ */
+export type RequestMode = 'read' | 'force' | 'directive' | 'resync';
+
 export type EntryEvent =
-  | { type: 'FETCH'; level: string; qid: number; loud: boolean }
-  | { type: 'QUEUE'; level: string; loud: boolean }
-  | { type: 'RESOLVE'; qid: number; nextQid: number; result: StampedData }
-  | { type: 'REJECT'; level: string; qid: number; nextQid: number; error: Error }
+  /**
+   * Someone wants `level`. `loud` is the read's wish: `false` never shows loading, `true` shows it for a forced
+   * read, and by default only the first fetch of a level the entry does not hold yet is loud.
+   */
+  | { type: 'REQUEST'; level: string; mode: RequestMode; loud?: boolean | undefined }
+  | { type: 'RESOLVE'; qid: number; result: StampedData }
+  | { type: 'REJECT'; level: string; qid: number; error: Error }
   | { type: 'APPLY_RESULT'; results: readonly StampedData[] }
   /** Marks levels stale (all held levels when none are named). */
   | { type: 'INVALIDATE'; levels?: readonly string[] }
   /** The registry's staleness clock says the earliest held level's time is up. */
-  | { type: 'STALENESS_ELAPSED' }
-  | { type: 'SETTLE' };
+  | { type: 'STALENESS_ELAPSED' };
 
-/** What the entry asks of the registry: it decides, the registry performs. */
+/** What the entry decided, for the registry to perform (fetches) and report (lifecycle events). */
 export type EntryEmitted =
   | { type: 'fetchStarted'; level: string; qid: number; loud: boolean; trailing: boolean }
-  | { type: 'responseDiscarded'; level: string; qid: number }
+  | { type: 'fetchCoalesced'; level: string; qid: number; queued: boolean; mode: RequestMode }
+  | { type: 'fetchSkipped'; level: string; reason: 'fresh' | 'error-retry-wait' }
   | { type: 'fetchSuperseded'; level: string; qid: number };
 
 export interface EntryMachineOptions {
@@ -55,6 +70,8 @@ export interface EntryMachineOptions {
   stalenessFor(level: string): number;
   /** Combines held data with newly fetched data (items merge levels; collections replace). */
   merge(previous: unknown, next: unknown): unknown;
+  /** How long a plain read leaves a failed level alone. */
+  readonly errorRetryMs: number;
   now(): number;
 }
 
@@ -63,12 +80,12 @@ const emptyLevel: LevelState = {
   until: 0,
   qid: null,
   loud: false,
-  queued: 0,
+  queued: 'none',
   error: null,
   errAt: 0,
 };
 
-export const initialEntryContext = (): EntryContext => ({ data: null, levels: {}, error: null });
+export const initialEntryContext = (): EntryContext => ({ data: null, levels: {}, error: null, lastQid: 0 });
 
 export function levelOf(context: EntryContext, level: string): LevelState {
   return context.levels[level] ?? emptyLevel;
@@ -102,8 +119,15 @@ export function freshUntil(context: EntryContext): number {
   return until;
 }
 
-export function isLevelFresh(state: LevelState, now: number): boolean {
+function isFresh(state: LevelState, now: number): boolean {
   return state.at !== null && now < state.until;
+}
+
+/** Whether a fetch a request starts shows loading (SPEC §3 "first reads are loud", "silent vs loud"). */
+function loudness(event: Extract<EntryEvent, { type: 'REQUEST' }>, state: LevelState): boolean {
+  if (event.mode === 'directive' || event.mode === 'resync' || event.loud === false) return false;
+  if (event.mode === 'force' && event.loud === true) return true;
+  return state.at === null;
 }
 
 /** A result older than everything it would satisfy is already reflected in what is held: it changes nothing. */
@@ -140,6 +164,17 @@ export function createEntryMachine(options: EntryMachineOptions) {
       input: {} as EntryContext | undefined,
     },
     guards: {
+      isLevelInFlight: ({ context, event }) =>
+        event.type === 'REQUEST' && levelOf(context, event.level).qid !== null,
+      isPlainRead: ({ event }) => event.type === 'REQUEST' && event.mode === 'read',
+      isLevelFresh: ({ context, event }) =>
+        event.type === 'REQUEST' && isFresh(levelOf(context, event.level), options.now()),
+      inErrorBackoff: ({ context, event }) => {
+        if (event.type !== 'REQUEST') return false;
+        const state = levelOf(context, event.level);
+        return state.error !== null && options.now() - state.errAt < options.errorRetryMs;
+      },
+      /** Latest-wins: only the answer to the level's active query counts. */
       isActiveQuery: ({ context, event }) => {
         if (event.type === 'RESOLVE') return levelOf(context, event.result.level).qid === event.qid;
         if (event.type === 'REJECT') return levelOf(context, event.level).qid === event.qid;
@@ -152,20 +187,41 @@ export function createEntryMachine(options: EntryMachineOptions) {
       isPastStaleness: ({ context }) => options.now() >= freshUntil(context),
     },
     actions: {
-      startLevelFetch: assign(({ context, event }) => {
-        if (event.type !== 'FETCH') return {};
-        return { levels: withLevel(context, event.level, { qid: event.qid, loud: event.loud, queued: 0 }) };
+      /** Starts a fetch of the requested level under the entry's next query id. */
+      startFetch: enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'REQUEST') return;
+        const qid = context.lastQid + 1;
+        const loud = loudness(event, levelOf(context, event.level));
+        enqueue.assign({
+          lastQid: qid,
+          levels: withLevel(context, event.level, { qid, loud, queued: 'none' }),
+        });
+        enqueue.emit({ type: 'fetchStarted', level: event.level, qid, loud, trailing: false });
       }),
-      announceFetch: emit(({ event }) => {
-        const e = event as Extract<EntryEvent, { type: 'FETCH' }>;
-        return { type: 'fetchStarted' as const, level: e.level, qid: e.qid, loud: e.loud, trailing: false };
+      /** The request shares the fetch in flight. */
+      coalesce: emit(({ context, event }) => {
+        const e = event as Extract<EntryEvent, { type: 'REQUEST' }>;
+        return {
+          type: 'fetchCoalesced' as const,
+          level: e.level,
+          qid: levelOf(context, e.level).qid ?? 0,
+          queued: e.mode !== 'read',
+          mode: e.mode,
+        };
       }),
+      /** Serialization: a request that arrives mid-flight owes exactly one trailing fetch (loud wins). */
       queueTrailingFetch: assign(({ context, event }) => {
-        if (event.type !== 'QUEUE') return {};
+        if (event.type !== 'REQUEST') return {};
         const current = levelOf(context, event.level);
-        const queued = Math.max(current.queued, event.loud ? 2 : 1) as 0 | 1 | 2;
+        const wanted: Queued = event.mode === 'force' && event.loud === true ? 'loud' : 'silent';
+        const queued: Queued = current.queued === 'loud' ? 'loud' : wanted;
         return { levels: withLevel(context, event.level, { queued }) };
       }),
+      skip: emit(({ event }, params: { reason: 'fresh' | 'error-retry-wait' }) => ({
+        type: 'fetchSkipped' as const,
+        level: (event as Extract<EntryEvent, { type: 'REQUEST' }>).level,
+        reason: params.reason,
+      })),
       storeResult: assign(({ context, event }) => {
         if (event.type !== 'RESOLVE') return {};
         const levels = stamp({ ...context.levels }, event.result);
@@ -181,25 +237,16 @@ export function createEntryMachine(options: EntryMachineOptions) {
           error: event.error,
         };
       }),
-      /** Serialization: a request that arrived mid-flight becomes exactly one trailing fetch. */
+      /** The trailing fetch a settled level owes starts now, under the next query id. */
       startTrailingFetch: enqueueActions(({ context, event, enqueue }) => {
         if (event.type !== 'RESOLVE' && event.type !== 'REJECT') return;
         const level = event.type === 'RESOLVE' ? event.result.level : event.level;
         const queued = levelOf(context, level).queued;
-        if (queued === 0) return;
-        const loud = queued === 2;
-        enqueue.assign(({ context: current }) => ({
-          levels: withLevel(current, level, { qid: event.nextQid, loud, queued: 0 }),
-        }));
-        enqueue.emit({ type: 'fetchStarted', level, qid: event.nextQid, loud, trailing: true });
-      }),
-      reportDiscarded: emit(({ event }) => {
-        const e = event as Extract<EntryEvent, { type: 'RESOLVE' | 'REJECT' }>;
-        return {
-          type: 'responseDiscarded' as const,
-          level: e.type === 'RESOLVE' ? e.result.level : e.level,
-          qid: e.qid,
-        };
+        if (queued === 'none') return;
+        const loud = queued === 'loud';
+        const qid = context.lastQid + 1;
+        enqueue.assign({ lastQid: qid, levels: withLevel(context, level, { qid, loud, queued: 'none' }) });
+        enqueue.emit({ type: 'fetchStarted', level, qid, loud, trailing: true });
       }),
       /** A directive's result is server truth: it supersedes fetches in flight for the levels it satisfies. */
       applyResult: assign(({ context, event }) => {
@@ -212,8 +259,8 @@ export function createEntryMachine(options: EntryMachineOptions) {
           data = options.merge(data, result.data);
           for (const level of result.stamps) {
             const state = levels[level];
-            if (!state || (state.qid === null && state.queued === 0)) continue;
-            levels[level] = { ...state, qid: null, loud: false, queued: 0 };
+            if (!state || (state.qid === null && state.queued === 'none')) continue;
+            levels[level] = { ...state, qid: null, loud: false, queued: 'none' };
           }
         }
         return { data, levels, error: null };
@@ -237,41 +284,60 @@ export function createEntryMachine(options: EntryMachineOptions) {
         }
         return { levels };
       }),
-      settle: raise({ type: 'SETTLE' }),
     },
   }).createMachine({
     id: 'entry',
     context: ({ input }) => input ?? initialEntryContext(),
     initial: 'idle',
     on: {
-      FETCH: { target: '.fetching', actions: ['startLevelFetch', 'announceFetch'] },
-      QUEUE: { actions: 'queueTrailingFetch' },
-      RESOLVE: [
-        { guard: 'isActiveQuery', actions: ['storeResult', 'startTrailingFetch', 'settle'] },
-        { actions: 'reportDiscarded' },
+      REQUEST: [
+        { guard: and(['isLevelInFlight', 'isPlainRead']), actions: 'coalesce' },
+        { guard: 'isLevelInFlight', actions: ['queueTrailingFetch', 'coalesce'] },
+        {
+          guard: and(['isPlainRead', 'isLevelFresh']),
+          actions: { type: 'skip', params: { reason: 'fresh' } },
+        },
+        {
+          guard: and(['isPlainRead', 'inErrorBackoff']),
+          actions: { type: 'skip', params: { reason: 'error-retry-wait' } },
+        },
+        { target: '.fetching', actions: 'startFetch' },
       ],
-      REJECT: [
-        { guard: 'isActiveQuery', actions: ['storeError', 'startTrailingFetch', 'settle'] },
-        { actions: 'reportDiscarded' },
-      ],
-      APPLY_RESULT: { actions: ['reportSuperseded', 'applyResult', 'settle'] },
-      INVALIDATE: { actions: ['markStale', 'settle'] },
-      SETTLE: [
-        { guard: 'anyLevelInFlight', target: '.fetching' },
-        { guard: 'lastFetchFailed', target: '.error' },
-        { guard: 'holdsNothing', target: '.idle' },
-        { guard: 'allHeldLevelsFresh', target: '.fresh' },
-        { target: '.stale' },
-      ],
+      APPLY_RESULT: { target: '.settling', actions: ['reportSuperseded', 'applyResult'] },
+      INVALIDATE: { target: '.settling', actions: 'markStale' },
     },
     states: {
       idle: {},
-      fetching: {},
+      // Answers are accepted only here, and only the active query's: anything else is not an event this entry takes.
+      fetching: {
+        on: {
+          RESOLVE: {
+            guard: 'isActiveQuery',
+            target: 'settling',
+            actions: ['storeResult', 'startTrailingFetch'],
+          },
+          REJECT: {
+            guard: 'isActiveQuery',
+            target: 'settling',
+            actions: ['storeError', 'startTrailingFetch'],
+          },
+        },
+      },
       fresh: {
         on: { STALENESS_ELAPSED: { guard: 'isPastStaleness', target: 'stale' } },
       },
       stale: {},
       error: {},
+      /** Transient: the status follows from what the levels hold, decided in the same macrostep. */
+      settling: {
+        always: [
+          { guard: 'anyLevelInFlight', target: 'fetching' },
+          { guard: 'lastFetchFailed', target: 'error' },
+          { guard: 'holdsNothing', target: 'idle' },
+          { guard: 'allHeldLevelsFresh', target: 'fresh' },
+          { target: 'stale' },
+        ],
+      },
     },
   });
 }

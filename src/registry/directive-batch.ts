@@ -18,8 +18,6 @@ export interface BatchHost {
   now(): number;
   readonly types: ReadonlyMap<string, TypeOwner>;
   readonly collections: ReadonlyMap<string, CollectionOwner>;
-  /** One silent refetch request for one level (coalesces or queues a trailing fetch when in flight). */
-  request(entry: Entry, level: string, mode: 'directive' | 'resync'): void;
   isActive(entry: Entry): boolean;
   onForceReload(hard: boolean): void;
   /** Opens the coordinator's window. */
@@ -324,7 +322,8 @@ export class DirectiveBatcher {
       const idle: string[] = [];
       for (const level of required) {
         // A fetch in flight may predate the change: it gets one trailing fetch either way.
-        if ((context.levels[level]?.qid ?? null) !== null) this.#host.request(entry, level, target.mode);
+        if ((context.levels[level]?.qid ?? null) !== null)
+          entry.send({ type: 'REQUEST', level, mode: target.mode });
         else idle.push(level);
       }
       if (idle.length > 0) entry.send({ type: 'INVALIDATE', levels: idle });
@@ -332,7 +331,7 @@ export class DirectiveBatcher {
     }
     const owner = entry.owner as Owner;
     if (owner.kind === 'collection') {
-      this.#host.request(entry, DEFAULT_LEVEL, target.mode);
+      entry.send({ type: 'REQUEST', level: DEFAULT_LEVEL, mode: target.mode });
       return;
     }
     const levels = planRefetch(
@@ -340,7 +339,7 @@ export class DirectiveBatcher {
       required,
       (level) => (context.levels[level]?.qid ?? null) !== null,
     );
-    for (const level of levels) this.#host.request(entry, level, target.mode);
+    for (const level of levels) entry.send({ type: 'REQUEST', level, mode: target.mode });
   }
 
   #skip(report: ApplyReport, directive: NormalizedDirective, reason: string): void {

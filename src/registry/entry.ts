@@ -1,5 +1,5 @@
-// One cache entry: its actor (running, or resting as a persisted snapshot), subscribers and cached view.
-import { type Actor, createActor, type InspectionEvent, type Observer, transition } from 'xstate';
+// One cache entry: its machine snapshot (a live actor only when someone asks for one), subscribers and cached view.
+import { type Actor, createActor, type InspectionEvent, type Observer, type SnapshotFrom } from 'xstate';
 import {
   anyInFlight,
   anyLoud,
@@ -8,21 +8,22 @@ import {
   type EntryEvent,
   type EntryMachine,
   freshUntil,
-  initialEntryContext,
   type LevelState,
 } from '../machines/entry.machine';
+import type { Stepper } from '../machines/stepper';
 import type { StalenessClock, StalenessWatcher } from './staleness-clock';
 import type { CollectionData, EntryStatus, LevelMeta, Params } from './types';
 
 /** What an entry needs from the registry that owns it. */
 export interface EntryHost {
   now(): number;
+  /** Set: every entry is a live actor from its first read, so the inspector sees it. */
   readonly inspect: Observer<InspectionEvent> | ((event: InspectionEvent) => void) | undefined;
-  /** The entry asked for work (a fetch) or reported a discarded/superseded response. */
+  /** The entry decided something: a fetch to start, a request coalesced or skipped, a fetch superseded. */
   onEmitted(entry: Entry, event: EntryEmitted): void;
   /** The entry's state changed (for onChange). */
   onChanged(entry: Entry): void;
-  /** The one clock that tells running fresh entries when they go stale. */
+  /** The one clock that tells watched fresh entries when they go stale. */
   readonly clock: StalenessClock<Entry>;
 }
 
@@ -30,11 +31,15 @@ export interface EntryHost {
 export interface EntryOwner {
   readonly kind: 'item' | 'collection';
   readonly name: string;
-  readonly machine: EntryMachine;
+  /** The entry machine, and the shared scope its entries advance in. */
+  readonly stepper: EntryStepper;
   readonly host: EntryHost;
   /** Entries by id / params key, oldest consumer read first (the LRU order). */
   readonly entries: Map<string, Entry>;
 }
+
+export type EntryStepper = Stepper<EntryMachine, EntryEmitted>;
+export type EntrySnapshot = SnapshotFrom<EntryMachine>;
 
 /** A fetch in flight that can be told its result is no longer wanted. */
 export interface Cancellable {
@@ -43,15 +48,6 @@ export interface Cancellable {
 
 type EntryActor = Actor<EntryMachine>;
 
-/**
- * A resting entry: its state value and (immutable) context, nothing else. Cheaper to take than
- * `getPersistedSnapshot()` (no deep walk of the data) and smaller; restored with `machine.resolveState`.
- */
-interface Rest {
-  readonly value: EntryStatus;
-  readonly context: EntryContext;
-}
-
 export interface EntryView {
   readonly data: unknown;
   readonly meta: Record<string, unknown>;
@@ -59,6 +55,11 @@ export interface EntryView {
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
+/**
+ * One entry. Its truth is a machine snapshot, advanced by the entry machine's own transition logic
+ * (`owner.stepper`). A live actor exists only while someone holds one (`ref.actor`) or an inspector watches
+ * (`inspect`): it starts from the snapshot, and while it lives events go to it and the snapshot follows it.
+ */
 export class Entry implements StalenessWatcher {
   readonly owner: EntryOwner;
   /** The item id, or the collection's params key. */
@@ -68,8 +69,10 @@ export class Entry implements StalenessWatcher {
   lastUsedAt: number;
   removed = false;
 
+  #snapshot: EntrySnapshot;
   #actor: EntryActor | null = null;
-  #rest: Rest | null = null;
+  /** Events sent while this entry is reporting a step: handled after it, in order, as an actor's mailbox does. */
+  #mailbox: EntryEvent[] | null = null;
   #listeners: Set<() => void> | null = null;
   #pins = 0;
   #view: EntryView | null = null;
@@ -82,8 +85,11 @@ export class Entry implements StalenessWatcher {
     this.key = key;
     this.params = params;
     this.lastUsedAt = now;
+    this.#snapshot = owner.stepper.initial;
+    if (owner.host.inspect) this.#startActor();
   }
 
+  /** Whether a live actor backs this entry (devtools). */
   get running(): boolean {
     return this.#actor !== null;
   }
@@ -92,16 +98,18 @@ export class Entry implements StalenessWatcher {
     return this.#listeners?.size ?? 0;
   }
 
+  /** The machine snapshot (the live actor's while one runs: it is current even while the actor reports). */
+  get snapshot(): EntrySnapshot {
+    return this.#actor ? this.#actor.getSnapshot() : this.#snapshot;
+  }
+
   context(): EntryContext {
-    if (this.#actor) return this.#actor.getSnapshot().context;
-    return this.#rest?.context ?? initialEntryContext();
+    return this.snapshot.context;
   }
 
   status(): EntryStatus {
-    const value = this.#actor
-      ? (this.#actor.getSnapshot().value as EntryStatus)
-      : (this.#rest?.value ?? 'idle');
-    // Reads are exact even between the clock's tick and the transition it causes (and for resting entries).
+    const value = this.snapshot.value as EntryStatus;
+    // Reads are exact even between the clock's tick and the transition it causes (and for unwatched entries).
     if (value === 'fresh' && this.owner.host.now() >= freshUntil(this.context())) return 'stale';
     return value;
   }
@@ -110,81 +118,52 @@ export class Entry implements StalenessWatcher {
     return anyInFlight(this.context());
   }
 
-  /** The running actor, started from the resting snapshot when needed. */
-  wake(): EntryActor {
-    if (this.#actor) return this.#actor;
-    const { machine, host, kind, name } = this.owner;
-    const rest = this.#rest;
-    const actor = createActor(machine, {
-      id: `${kind}:${name}:${this.key}`,
-      inspect: host.inspect,
-      input: undefined,
-      ...(rest ? { snapshot: machine.resolveState(rest) } : {}),
-    });
-    actor.on('*', (event) => host.onEmitted(this, event as EntryEmitted));
-    actor.subscribe(() => this.#changed());
-    this.#actor = actor;
-    this.#rest = null;
-    actor.start();
-    if (rest?.value === 'fresh') actor.send({ type: 'STALENESS_ELAPSED' });
-    this.#watchStaleness();
-    return actor;
+  /** Whether the machine takes `event` now (an answer to a query that is no longer active is not taken). */
+  accepts(event: EntryEvent): boolean {
+    return this.snapshot.can(event);
   }
 
   send(event: EntryEvent): void {
-    const rest = this.#rest;
-    if (
-      !this.#actor &&
-      rest &&
-      (event.type === 'INVALIDATE' || (event.type === 'APPLY_RESULT' && !anyInFlight(rest.context)))
-    ) {
-      // Nothing runs for a resting entry: the machine's pure transition gives its next state without an actor.
-      const [next] = transition(this.owner.machine, this.owner.machine.resolveState(rest), event);
-      this.#rest = { value: next.value as EntryStatus, context: next.context };
-      this.#view = null;
-      this.owner.host.onChanged(this);
-      this.#afterWork();
+    if (this.removed) return;
+    if (this.#actor) {
+      this.#actor.send(event);
+    } else if (this.#mailbox) {
+      this.#mailbox.push(event);
       return;
+    } else {
+      this.#mailbox = [];
+      try {
+        for (let next: EntryEvent | undefined = event; next; next = this.#mailbox.shift()) this.#step(next);
+      } finally {
+        this.#mailbox = null;
+      }
     }
-    this.wake().send(event);
-    this.#afterWork();
+    if (this.#waiters && !this.#busy()) this.#releaseWaiters();
   }
 
   /** StalenessWatcher: the clock says a held level's time is up. */
   staled(): void {
-    if (this.#actor) this.#actor.send({ type: 'STALENESS_ELAPSED' });
+    this.send({ type: 'STALENESS_ELAPSED' });
   }
 
-  /** Puts the actor to rest when nothing needs it running: no subscriber, no fetch, nobody holding `actor`. */
-  maybeRest(): void {
-    const actor = this.#actor;
-    if (!actor || this.#pins > 0 || (this.#listeners?.size ?? 0) > 0) return;
-    const context = actor.getSnapshot().context;
-    if (anyInFlight(context)) return;
-    this.#rest = restOf(actor);
-    this.#actor = null;
-    this.owner.host.clock.unwatch(this);
-    actor.stop();
-  }
-
-  /** Keeps the actor running for someone who holds it directly (e.g. `ref.actor` in a selector). */
+  /** A live actor for someone who holds it directly (`ref.actor`); it lives as long as the entry. */
   pin(): EntryActor {
     this.#pins++;
-    return this.wake();
+    return this.#actor ?? this.#startActor();
   }
 
   subscribe(listener: () => void): () => void {
     if (this.removed) return () => {};
-    this.wake();
     const wrapped = () => listener();
     (this.#listeners ??= new Set()).add(wrapped);
+    this.#catchUp();
     let active = true;
     return () => {
       if (!active) return;
       active = false;
       this.#listeners?.delete(wrapped);
       if (this.#listeners?.size === 0) this.#listeners = null;
-      this.maybeRest();
+      this.#watchStaleness();
     };
   }
 
@@ -214,18 +193,15 @@ export class Entry implements StalenessWatcher {
     });
   }
 
-  /** Stops the actor and drops everything; fetches in flight are aborted. */
+  /** Stops the actor (if any) and drops everything; fetches in flight are aborted. */
   destroy(): void {
     if (this.removed) return;
     this.removed = true;
     if (this.#cancels) for (const level of [...this.#cancels.keys()]) this.cancel(level);
+    this.owner.host.clock.unwatch(this);
     const actor = this.#actor;
-    if (actor) {
-      this.#rest = restOf(actor);
-      this.#actor = null;
-      this.owner.host.clock.unwatch(this);
-      actor.stop();
-    }
+    this.#actor = null;
+    actor?.stop();
     this.#releaseWaiters();
     const listeners = this.#listeners;
     this.#listeners = null;
@@ -233,7 +209,7 @@ export class Entry implements StalenessWatcher {
     if (listeners) for (const listener of listeners) safeCall(listener);
   }
 
-  /** Registry teardown: stop the actor and abort its fetches; no snapshots, no notifications. */
+  /** Registry teardown: stop the actor (if any) and abort its fetches; no snapshots, no notifications. */
   dispose(): void {
     this.removed = true;
     // Fetches in flight are told to stop too: nobody will read their answers.
@@ -306,17 +282,58 @@ export class Entry implements StalenessWatcher {
     const context = this.context();
     for (const name in context.levels) {
       const state = context.levels[name]!;
-      if (state.qid !== null || state.queued !== 0) return true;
+      if (state.qid !== null || state.queued !== 'none') return true;
     }
     return false;
   }
 
+  /** Someone watches this entry (a subscriber, an actor): the clock must tell it when it goes stale. */
+  #watched(): boolean {
+    return this.#actor !== null || this.#listeners !== null || this.#pins > 0;
+  }
+
   #watchStaleness(): void {
-    const actor = this.#actor;
-    if (!actor) return;
-    const snapshot = actor.getSnapshot();
-    if (snapshot.value === 'fresh') this.owner.host.clock.watch(this, freshUntil(snapshot.context));
-    else this.owner.host.clock.unwatch(this);
+    const clock = this.owner.host.clock;
+    if (this.#snapshot.value === 'fresh' && this.#watched() && !this.removed) {
+      clock.watch(this, freshUntil(this.#snapshot.context));
+    } else clock.unwatch(this);
+  }
+
+  /** An entry nobody watched may have gone stale unnoticed: bring its state up to date, then watch it. */
+  #catchUp(): void {
+    if (this.#snapshot.value === 'fresh' && this.owner.host.now() >= freshUntil(this.#snapshot.context)) {
+      this.send({ type: 'STALENESS_ELAPSED' });
+    } else this.#watchStaleness();
+  }
+
+  #step(event: EntryEvent): void {
+    const [next, emitted] = this.owner.stepper.step(this.#snapshot, event);
+    const changed = next !== this.#snapshot;
+    this.#snapshot = next;
+    for (const decided of emitted) this.owner.host.onEmitted(this, decided);
+    if (changed) this.#changed();
+  }
+
+  #startActor(): EntryActor {
+    const { stepper, host, kind, name } = this.owner;
+    const actor = createActor(stepper.machine, {
+      id: `${kind}:${name}:${this.key}`,
+      inspect: host.inspect,
+      input: undefined,
+      snapshot: this.#snapshot,
+    });
+    actor.on('*', (event) => host.onEmitted(this, event as EntryEmitted));
+    // The actor restores its own copy of the snapshot; starting it is not a change.
+    this.#snapshot = actor.getSnapshot();
+    actor.subscribe((snapshot) => {
+      if (snapshot === this.#snapshot) return;
+      this.#snapshot = snapshot;
+      this.#changed();
+    });
+    this.#actor = actor;
+    actor.start();
+    this.#catchUp();
+    return actor;
   }
 
   #changed(): void {
@@ -327,21 +344,11 @@ export class Entry implements StalenessWatcher {
     this.owner.host.onChanged(this);
   }
 
-  #afterWork(): void {
-    if (this.#waiters && !this.#busy()) this.#releaseWaiters();
-    this.maybeRest();
-  }
-
   #releaseWaiters(): void {
     const waiters = this.#waiters;
     this.#waiters = null;
     if (waiters) for (const resolve of waiters) resolve();
   }
-}
-
-function restOf(actor: EntryActor): Rest {
-  const snapshot = actor.getSnapshot();
-  return { value: snapshot.value as EntryStatus, context: snapshot.context };
 }
 
 const EMPTY_COLLECTION: CollectionData = Object.freeze({ ids: Object.freeze([]), count: 0, meta: null });

@@ -1,6 +1,7 @@
 // Registered types and collections: validated config, level graph, staleness, and their entry index.
-import { createEntryMachine, type EntryMachine } from '../machines/entry.machine';
-import type { Entry, EntryHost, EntryOwner } from './entry';
+import { createEntryMachine, type EntryEmitted } from '../machines/entry.machine';
+import { Stepper } from '../machines/stepper';
+import type { Entry, EntryHost, EntryOwner, EntryStepper } from './entry';
 import { VerityError } from './errors';
 import { buildLevelGraph, DEFAULT_LEVEL, type LevelGraph } from './level-graph';
 import { isPlainObject } from './params-key';
@@ -151,20 +152,25 @@ export function createTypeOwner(
     });
   }
   const graph = buildLevelGraph(config);
-  const machine: EntryMachine = createEntryMachine({
-    stalenessFor: (level) => levels.get(level)?.stalenessMs ?? typeStaleness,
-    merge: mergeItemData,
-    now: host.now,
-  });
+  const errorRetryMs =
+    checkDuration(config.errorRetryMs, `Type '${name}' errorRetryMs`) ?? defaults.errorRetryMs;
+  const stepper: EntryStepper = new Stepper<ReturnType<typeof createEntryMachine>, EntryEmitted>(
+    createEntryMachine({
+      stalenessFor: (level) => levels.get(level)?.stalenessMs ?? typeStaleness,
+      merge: mergeItemData,
+      errorRetryMs,
+      now: host.now,
+    }),
+  );
   return {
     kind: 'item',
     name,
-    machine,
+    stepper,
     host,
     entries: new Map<string, Entry>(),
     graph,
     levels,
-    errorRetryMs: checkDuration(config.errorRetryMs, `Type '${name}' errorRetryMs`) ?? defaults.errorRetryMs,
+    errorRetryMs,
     check: checkGate(config.check, `Type '${name}' check`),
   };
 }
@@ -190,17 +196,24 @@ export function createCollectionOwner(
   }
   const stalenessMs =
     checkDuration(config.stalenessMs, `Collection '${name}' stalenessMs`) ?? defaults.stalenessMs;
+  const errorRetryMs =
+    checkDuration(config.errorRetryMs, `Collection '${name}' errorRetryMs`) ?? defaults.errorRetryMs;
+  const machine = createEntryMachine({
+    stalenessFor: () => stalenessMs,
+    merge: replace,
+    errorRetryMs,
+    now: host.now,
+  });
   return {
     kind: 'collection',
     name,
-    machine: createEntryMachine({ stalenessFor: () => stalenessMs, merge: replace, now: host.now }),
+    stepper: new Stepper<typeof machine, EntryEmitted>(machine),
     host,
     entries: new Map<string, Entry>(),
     fetch: config.fetch,
     key: config.key,
     stalenessMs,
-    errorRetryMs:
-      checkDuration(config.errorRetryMs, `Collection '${name}' errorRetryMs`) ?? defaults.errorRetryMs,
+    errorRetryMs,
     check: checkGate(config.check, `Collection '${name}' check`),
   };
 }

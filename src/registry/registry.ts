@@ -1,7 +1,7 @@
 // createRegistry: the instance that owns registrations, entries, the coordinator, the sweeper and events.
 import { type Actor, createActor } from 'xstate';
 import { createCoordinatorMachine } from '../machines/coordinator.machine';
-import { type EntryEmitted, isLevelFresh, levelOf, type StampedData } from '../machines/entry.machine';
+import { type EntryEmitted, type EntryEvent, levelOf, type RequestMode } from '../machines/entry.machine';
 import { mutate } from '../transport/mutate';
 import { DirectiveBatcher } from './directive-batch';
 import { Entry, type EntryHost } from './entry';
@@ -154,8 +154,6 @@ export interface DevtoolsSnapshot extends RegistryState {
   };
 }
 
-type ReadMode = 'read' | 'force' | 'directive' | 'resync';
-
 function randomId(): string {
   const crypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
   if (crypto?.randomUUID) return crypto.randomUUID();
@@ -188,7 +186,6 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
   readonly #fetchImpl: typeof globalThis.fetch | undefined;
   readonly #onForceReload: RegistryOptions['onForceReload'];
   #sweeper: ReturnType<typeof setInterval> | null = null;
-  #qid = 0;
   #flushing = false;
   #disposed = false;
 
@@ -229,7 +226,6 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
       now: () => Date.now(),
       types: this.#types,
       collections: this.#collections,
-      request: (entry, level, mode) => this.#request(entry, level, mode, false),
       isActive: (entry) => this.#isActive(entry),
       onForceReload: (hard) => this.#forceReload(hard),
       wake: () => this.#coordinator.send({ type: 'WORK_QUEUED' }),
@@ -313,8 +309,7 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
     const key = normalizeId(type, id);
     const levelName = this.#levelName(owner, level);
     const entry = this.#touch(owner, key, null);
-    const mode: ReadMode = options.force ? 'force' : 'read';
-    this.#request(entry, levelName, mode, options.silent);
+    entry.send(request(levelName, options.force ? 'force' : 'read', options.silent));
     return new ItemRefImpl<S['types'][K]>(this.#refHost, entry, levelName);
   }
 
@@ -610,7 +605,7 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
     const owner = this.#collectionOwner(name);
     const key = this.#collectionKey(owner, params);
     const entry = this.#touch(owner, key, params ?? null);
-    this.#request(entry, DEFAULT_LEVEL, options.force ? 'force' : 'read', options.silent);
+    entry.send(request(DEFAULT_LEVEL, options.force ? 'force' : 'read', options.silent));
     return entry;
   }
 
@@ -635,39 +630,6 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
     return this.#host.now() - entry.lastUsedAt <= this.#options.sse.resyncWindowMs;
   }
 
-  /**
-   * Decides what one request for one level does: coalesce with the fetch in flight, queue a trailing
-   * fetch (serialization), skip (fresh / error back-off), or start a fetch.
-   */
-  #request(entry: Entry, level: string, mode: ReadMode, silent: boolean | undefined): void {
-    const owner = entry.owner as Owner;
-    const state = levelOf(entry.context(), level);
-    const now = this.#host.now();
-    if (state.qid !== null) {
-      if (mode !== 'read') entry.send({ type: 'QUEUE', level, loud: mode === 'force' && silent === false });
-      this.#emitFetch(entry, 'coalesced', level, { qid: String(state.qid), queued: mode !== 'read', mode });
-      return;
-    }
-    if (mode === 'read') {
-      if (isLevelFresh(state, now)) {
-        this.#emitFetch(entry, 'skip', level, { reason: 'fresh' });
-        return;
-      }
-      if (state.error !== null && now - state.errAt < owner.errorRetryMs) {
-        this.#emitFetch(entry, 'skip', level, { reason: 'error-retry-wait' });
-        return;
-      }
-    }
-    const firstOfLevel = state.at === null;
-    const loud =
-      mode === 'directive' || mode === 'resync'
-        ? false
-        : mode === 'force' && silent === false
-          ? true
-          : firstOfLevel && silent !== true;
-    entry.send({ type: 'FETCH', level, qid: ++this.#qid, loud });
-  }
-
   #onEntryEmitted(entry: Entry, event: EntryEmitted): void {
     switch (event.type) {
       case 'fetchStarted': {
@@ -684,15 +646,22 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
         }
         return;
       }
+      case 'fetchCoalesced':
+        this.#emitFetch(entry, 'coalesced', event.level, {
+          qid: String(event.qid),
+          queued: event.queued,
+          mode: event.mode,
+        });
+        return;
+      case 'fetchSkipped':
+        this.#emitFetch(entry, 'skip', event.level, { reason: event.reason });
+        return;
       case 'fetchSuperseded':
         entry.cancel(event.level);
         this.#emitFetch(entry, 'aborted', event.level, {
           qid: String(event.qid),
           reason: 'superseded by result',
         });
-        return;
-      case 'responseDiscarded':
-        this.#emitFetch(entry, 'aborted', event.level, { qid: String(event.qid), reason: 'superseded' });
         return;
     }
   }
@@ -727,28 +696,31 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
       this.#rejected(entry, level, qid, error as Error, strategy);
       return;
     }
-    const active = levelOf(entry.context(), level).qid === qid;
-    const result: StampedData = { level, data, stamps, at: this.#host.now() };
-    entry.send({ type: 'RESOLVE', qid, nextQid: this.#nextQidFor(entry, level), result });
-    if (active) {
-      this.#emitFetch(entry, 'success', level, { qid: String(qid), strategy });
-      this.#emitFetch(entry, 'complete', level, { qid: String(qid), strategy });
-    }
+    const result = { level, data, stamps, at: this.#host.now() };
+    this.#answer(entry, level, { type: 'RESOLVE', qid, result }, 'success', { strategy });
   }
 
   #rejected(entry: Entry, level: string, qid: number, error: Error, strategy: FetchStrategy): void {
     if (entry.removed) return;
-    const active = levelOf(entry.context(), level).qid === qid;
-    entry.send({ type: 'REJECT', level, qid, nextQid: this.#nextQidFor(entry, level), error });
-    if (active) {
-      this.#emitFetch(entry, 'error', level, { qid: String(qid), strategy, error });
-      this.#emitFetch(entry, 'complete', level, { qid: String(qid), strategy });
-    }
+    this.#answer(entry, level, { type: 'REJECT', level, qid, error }, 'error', { strategy, error });
   }
 
-  /** A query id for the trailing fetch, allocated only when one is queued. */
-  #nextQidFor(entry: Entry, level: string): number {
-    return levelOf(entry.context(), level).queued !== 0 ? ++this.#qid : -1;
+  /** Hands a fetch's answer to its entry, which takes it only from the active query (latest-wins). */
+  #answer(
+    entry: Entry,
+    level: string,
+    event: Extract<EntryEvent, { type: 'RESOLVE' | 'REJECT' }>,
+    phase: 'success' | 'error',
+    detail: { strategy: FetchStrategy; error?: Error },
+  ): void {
+    const qid = String(event.qid);
+    if (!entry.accepts(event)) {
+      this.#emitFetch(entry, 'aborted', level, { qid, reason: 'superseded' });
+      return;
+    }
+    entry.send(event);
+    this.#emitFetch(entry, phase, level, { qid, ...detail });
+    this.#emitFetch(entry, 'complete', level, { qid, strategy: detail.strategy });
   }
 
   #refreshItem(entry: Entry, level: string): Promise<void> {
@@ -757,14 +729,14 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
     const levels = entry.context().levels;
     const inFlight = (name: string) => (levels[name]?.qid ?? null) !== null;
     for (const planned of planRefetch(owner.graph, [...Object.keys(levels), level], inFlight)) {
-      this.#request(entry, planned, 'force', undefined);
+      entry.send(request(planned, 'force', undefined));
     }
     return entry.whenSettled();
   }
 
   #refreshCollection(entry: Entry): Promise<void> {
     if (entry.removed || this.#disposed) return Promise.resolve();
-    this.#request(entry, DEFAULT_LEVEL, 'force', undefined);
+    entry.send(request(DEFAULT_LEVEL, 'force', undefined));
     return entry.whenSettled();
   }
 
@@ -843,6 +815,11 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
       entry.owner.kind === 'item' ? { ...base, level, ...detail } : { ...base, ...detail },
     );
   }
+}
+
+/** A read's request: `silent: true` never shows loading, `silent: false` asks to (SPEC §3 "silent vs loud"). */
+function request(level: string, mode: RequestMode, silent: boolean | undefined): EntryEvent {
+  return { type: 'REQUEST', level, mode, loud: silent === undefined ? undefined : !silent };
 }
 
 export function createRegistry<S extends RegistrySchema = DefaultSchema>(

@@ -1,0 +1,76 @@
+// Advances machine snapshots without an actor: the machine's own transition logic, run in one reused scope.
+import {
+  type ActorScope,
+  type AnyStateMachine,
+  createActor,
+  type EventFromLogic,
+  type EventObject,
+  type SnapshotFrom,
+} from 'xstate';
+
+/**
+ * Steps one machine's snapshots. A running actor calls `machine.transition(snapshot, event, scope)` with its own
+ * scope; this calls the same function with one scope built once per machine, so an entry nobody watches costs a
+ * snapshot, not an actor (xstate's public `transition()` builds a throwaway actor and two systems per call).
+ *
+ * The scope's shape mirrors xstate's internal `createInertActorScope` (5.33): `self` and `system` come from an
+ * actor that is never started, actions execute at once, and deferred work (emitted events) runs after the
+ * macrostep, as an actor runs it. That is why package.json pins xstate to `~5.33`, and why
+ * test/entry-stepper.test.ts checks this path against a real actor on random event sequences.
+ */
+export class Stepper<TMachine extends AnyStateMachine, TEmitted extends EventObject> {
+  readonly machine: TMachine;
+  /** The machine's initial snapshot, shared: snapshots are immutable. */
+  readonly initial: SnapshotFrom<TMachine>;
+  readonly #scope: ActorScope<SnapshotFrom<TMachine>, EventFromLogic<TMachine>>;
+  readonly #deferred: Array<() => void> = [];
+  #emitted: TEmitted[] = [];
+
+  constructor(machine: TMachine) {
+    this.machine = machine;
+    const self = createActor(machine);
+    this.#scope = {
+      self,
+      id: '',
+      sessionId: '',
+      system: self.system,
+      logger: () => {},
+      defer: (fn) => {
+        this.#deferred.push(fn);
+      },
+      stopChild: () => {},
+      emit: (event) => {
+        this.#emitted.push(event as unknown as TEmitted);
+      },
+      actionExecutor: (action) => {
+        action.exec?.(action.info, action.params);
+      },
+    } as ActorScope<SnapshotFrom<TMachine>, EventFromLogic<TMachine>>;
+    this.initial = machine.getInitialSnapshot(this.#scope, undefined) as SnapshotFrom<TMachine>;
+    this.#flush();
+  }
+
+  /**
+   * The snapshot after `event` (the same object when the machine takes no transition) and the events the
+   * macrostep emitted, in order. Not re-entrant by design: nothing in it calls out of the machine.
+   */
+  step(
+    snapshot: SnapshotFrom<TMachine>,
+    event: EventFromLogic<TMachine>,
+  ): [SnapshotFrom<TMachine>, TEmitted[]] {
+    const next = this.machine.transition(snapshot, event, this.#scope) as SnapshotFrom<TMachine>;
+    return [next, this.#flush()];
+  }
+
+  #flush(): TEmitted[] {
+    const deferred = this.#deferred;
+    for (let i = 0; i < deferred.length; i++) deferred[i]!();
+    deferred.length = 0;
+    const emitted = this.#emitted;
+    if (emitted.length === 0) return NONE as unknown as TEmitted[];
+    this.#emitted = [];
+    return emitted;
+  }
+}
+
+const NONE: readonly never[] = Object.freeze([]);
