@@ -1,8 +1,8 @@
 // Registered types and collections: validated config, level graph, staleness, and their entry index.
 import { createEntryMachine, type EntryEmitted } from '../machines/entry.machine';
 import { Stepper } from '../machines/stepper';
+import { VerityError } from '../protocol/errors';
 import type { Entry, EntryHost, EntryOwner, EntryStepper } from './entry';
-import { VerityError } from './errors';
 import { buildLevelGraph, DEFAULT_LEVEL, type LevelGraph } from './level-graph';
 import { isPlainObject } from './params-key';
 import type {
