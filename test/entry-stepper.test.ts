@@ -1,0 +1,141 @@
+// The lean path (Stepper: the machine's own transition in one shared scope) against a real actor: random event
+// sequences give equal snapshots and equal emitted events. This is the guard on the scope mirroring xstate's internals.
+import { fc, test } from '@fast-check/vitest';
+import { describe, expect, it } from 'vitest';
+import { createActor } from 'xstate';
+import {
+  createEntryMachine,
+  type EntryEmitted,
+  type EntryEvent,
+  type RequestMode,
+} from '../src/machines/entry.machine';
+import { Stepper } from '../src/machines/stepper';
+
+const LEVELS = ['default', 'detail'] as const;
+
+/** A machine whose clock is the step counter a sequence moves, so both paths see the same time. */
+function machineOn(clock: { now: number }) {
+  return createEntryMachine({
+    stalenessFor: (level) => (level === 'default' ? 30 : 60),
+    merge: (previous, next) => ({ ...(previous as object), ...(next as object) }),
+    errorRetryMs: 20,
+    now: () => clock.now,
+  });
+}
+
+const level = fc.constantFrom(...LEVELS);
+const qid = fc.integer({ min: 1, max: 6 });
+const mode = fc.constantFrom<RequestMode>('read', 'force', 'directive', 'resync');
+
+/** One step: time passes, then one event. Query ids are guessed, so stale and active answers both occur. */
+const step = fc.tuple(
+  fc.integer({ min: 0, max: 25 }),
+  fc.oneof(
+    fc.record({
+      type: fc.constant('REQUEST' as const),
+      level,
+      mode,
+      loud: fc.constantFrom(true, false, undefined),
+    }),
+    fc.record({ type: fc.constant('RESOLVE' as const), qid, level, value: fc.integer() }),
+    fc.record({ type: fc.constant('REJECT' as const), qid, level }),
+    fc.record({
+      type: fc.constant('APPLY_RESULT' as const),
+      level,
+      value: fc.integer(),
+      age: fc.integer({ min: 0, max: 40 }),
+    }),
+    fc.record({ type: fc.constant('INVALIDATE' as const), levels: fc.option(fc.subarray([...LEVELS])) }),
+    fc.constant({ type: 'STALENESS_ELAPSED' as const }),
+  ),
+);
+
+type Step = typeof step extends fc.Arbitrary<infer T> ? T : never;
+
+function toEvent([, drawn]: Step, now: number): EntryEvent {
+  switch (drawn.type) {
+    case 'REQUEST':
+      return drawn;
+    case 'RESOLVE':
+      return {
+        type: 'RESOLVE',
+        qid: drawn.qid,
+        result: { level: drawn.level, data: { [drawn.level]: drawn.value }, stamps: [drawn.level], at: now },
+      };
+    case 'REJECT':
+      return { type: 'REJECT', qid: drawn.qid, level: drawn.level, error: new Error(`e${drawn.qid}`) };
+    case 'APPLY_RESULT':
+      return {
+        type: 'APPLY_RESULT',
+        results: [
+          { level: drawn.level, data: { r: drawn.value }, stamps: [drawn.level], at: now - drawn.age },
+        ],
+      };
+    case 'INVALIDATE':
+      return drawn.levels === null ? { type: 'INVALIDATE' } : { type: 'INVALIDATE', levels: drawn.levels };
+    case 'STALENESS_ELAPSED':
+      return drawn;
+  }
+}
+
+describe('Stepper and a live actor run the entry machine identically', () => {
+  test.prop([fc.array(step, { maxLength: 40 })], { numRuns: 300 })(
+    'equal snapshots (value and context) and equal emitted events after every event',
+    (steps) => {
+      const clock = { now: 1_000 };
+      const machine = machineOn(clock);
+      const stepper = new Stepper<typeof machine, EntryEmitted>(machine);
+      const actor = createActor(machine, { input: undefined });
+      const fromActor: EntryEmitted[] = [];
+      actor.on('*', (event) => fromActor.push(event as EntryEmitted));
+      actor.start();
+
+      let snapshot = stepper.initial;
+      expect(snapshot.value).toEqual(actor.getSnapshot().value);
+      for (const drawn of steps) {
+        clock.now += drawn[0];
+        const event = toEvent(drawn, clock.now);
+        const from = fromActor.length;
+        expect(snapshot.can(event)).toBe(actor.getSnapshot().can(event));
+        const [next, emitted] = stepper.step(snapshot, event);
+        actor.send(event);
+        snapshot = next;
+        expect(emitted).toEqual(fromActor.slice(from));
+        expect(snapshot.value).toEqual(actor.getSnapshot().value);
+        expect(snapshot.context).toEqual(actor.getSnapshot().context);
+      }
+      actor.stop();
+    },
+  );
+
+  it('an event the machine does not take returns the very same snapshot (no change, nothing to report)', () => {
+    const machine = machineOn({ now: 0 });
+    const stepper = new Stepper<typeof machine, EntryEmitted>(machine);
+    const [next, emitted] = stepper.step(stepper.initial, { type: 'STALENESS_ELAPSED' });
+    expect(next).toBe(stepper.initial);
+    expect(emitted).toEqual([]);
+  });
+
+  it('an actor started from a stepped snapshot continues where the snapshot left off', () => {
+    const clock = { now: 1_000 };
+    const machine = machineOn(clock);
+    const stepper = new Stepper<typeof machine, EntryEmitted>(machine);
+    const [fetching] = stepper.step(stepper.initial, { type: 'REQUEST', level: 'default', mode: 'read' });
+    const actor = createActor(machine, { input: undefined, snapshot: fetching });
+    const emitted: EntryEmitted[] = [];
+    actor.on('*', (event) => emitted.push(event as EntryEmitted));
+    actor.start();
+    actor.send({ type: 'REQUEST', level: 'default', mode: 'force' });
+    actor.send({
+      type: 'RESOLVE',
+      qid: 1,
+      result: { level: 'default', data: { v: 1 }, stamps: ['default'], at: clock.now },
+    });
+    expect(emitted).toEqual([
+      { type: 'fetchCoalesced', level: 'default', qid: 1, queued: true, mode: 'force' },
+      { type: 'fetchStarted', level: 'default', qid: 2, loud: false, trailing: true },
+    ]);
+    expect(actor.getSnapshot().value).toBe('fetching');
+    actor.stop();
+  });
+});
