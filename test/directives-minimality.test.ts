@@ -552,4 +552,6 @@ test.prop([scenario], { numRuns: 300 })(
       Object.fromEntries(Object.entries(counts.collections).map(([n, c]) => [n, c.entries])),
     );
   },
+  // 300 generated worlds take ~15 s alone on 2 shared cores; the default 20 s is too close under a full run.
+  60_000,
 );
