@@ -1,5 +1,5 @@
 // The coordinator's batch: directives and resyncs gathered in one window become at most one refetch per entry.
-import type { StampedData } from '../machines/entry.machine';
+import { levelOf, type StampedData } from '../machines/entry.machine';
 import { type NormalizedDirective, normalizeDirectives } from './directive';
 import type { Entry } from './entry';
 import { IdempotencyMemory } from './idempotency';
@@ -324,7 +324,7 @@ export class DirectiveBatcher {
       const idle: string[] = [];
       for (const level of required) {
         // A fetch in flight may predate the change: it gets one trailing fetch either way.
-        if ((context.levels[level]?.qid ?? null) !== null) this.#host.request(entry, level, target.mode);
+        if (levelOf(context, level).qid !== null) this.#host.request(entry, level, target.mode);
         else idle.push(level);
       }
       if (idle.length > 0) entry.send({ type: 'INVALIDATE', levels: idle });
@@ -335,11 +335,7 @@ export class DirectiveBatcher {
       this.#host.request(entry, DEFAULT_LEVEL, target.mode);
       return;
     }
-    const levels = planRefetch(
-      owner.graph,
-      required,
-      (level) => (context.levels[level]?.qid ?? null) !== null,
-    );
+    const levels = planRefetch(owner.graph, required, (level) => levelOf(context, level).qid !== null);
     for (const level of levels) this.#host.request(entry, level, target.mode);
   }
 

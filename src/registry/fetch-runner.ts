@@ -1,4 +1,5 @@
 // Performs the fetches entries ask for: single calls at once, bulk calls grouped by (type, level).
+import { levelOf } from '../machines/entry.machine';
 import type { Entry } from './entry';
 import { toError, VerityError } from './errors';
 import type { CollectionOwner, TypeOwner } from './owners';
@@ -156,7 +157,7 @@ export class FetchRunner {
 
 /** A member still wants its answer while its entry exists and its query is the level's active one. */
 function isWanted(member: BulkMember, level: string): boolean {
-  return !member.entry.removed && member.entry.context().levels[level]?.qid === member.qid;
+  return !member.entry.removed && levelOf(member.entry.context(), level).qid === member.qid;
 }
 
 /** A bulk result as id → data: an array of objects with `id`, or an `{ [id]: data }` map. */
