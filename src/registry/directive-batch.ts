@@ -251,26 +251,27 @@ export class DirectiveBatcher {
     targets: Map<Entry, Target>,
     now: number,
   ): void {
-    const matched = this.#matchCollection(owner, directive);
-    for (const entry of matched) {
+    for (const entry of this.#matchCollection(owner, directive)) {
       const target = this.#target(targets, entry, 'directive');
       target.levels.add(DEFAULT_LEVEL);
       call.touched.add(entry);
     }
-    // A result is server truth for the one param set the directive names exactly.
-    if (directive.result && directive.mode === 'exact' && directive.params !== null && matched.length === 1) {
-      const entry = matched[0]!;
-      const data: CollectionData = Object.freeze({
-        ids: Object.freeze([...directive.result.ids]) as CollectionData['ids'],
-        count: directive.result.count,
-        meta: directive.result.meta ?? null,
-      });
-      targets.get(entry)!.satisfied.add(DEFAULT_LEVEL);
-      entry.send({
-        type: 'APPLY_RESULT',
-        results: [{ level: DEFAULT_LEVEL, data, stamps: [DEFAULT_LEVEL], at: now }],
-      });
-    }
+    // A result is server truth for the one param set the directive names exactly (no params: the default key);
+    // every other matched entry is handled as if there were no result.
+    if (!directive.result || directive.mode !== 'exact') return;
+    const key = keyOf(owner, directive.params ?? {});
+    const entry = key === null ? undefined : owner.entries.get(key);
+    if (!entry) return;
+    const data: CollectionData = Object.freeze({
+      ids: Object.freeze([...directive.result.ids]) as CollectionData['ids'],
+      count: directive.result.count,
+      meta: directive.result.meta ?? null,
+    });
+    targets.get(entry)!.satisfied.add(DEFAULT_LEVEL);
+    entry.send({
+      type: 'APPLY_RESULT',
+      results: [{ level: DEFAULT_LEVEL, data, stamps: [DEFAULT_LEVEL], at: now }],
+    });
   }
 
   #matchCollection(
@@ -279,13 +280,8 @@ export class DirectiveBatcher {
   ): Entry[] {
     if (directive.params === null) return [...owner.entries.values()];
     if (directive.mode === 'exact') {
-      let key: string;
-      try {
-        key = owner.key ? owner.key(directive.params) : paramsKey(directive.params);
-      } catch {
-        return [];
-      }
-      const entry = owner.entries.get(key);
+      const key = keyOf(owner, directive.params);
+      const entry = key === null ? undefined : owner.entries.get(key);
       return entry ? [entry] : [];
     }
     const matched: Entry[] = [];
@@ -342,5 +338,14 @@ export class DirectiveBatcher {
   #skip(report: ApplyReport, directive: NormalizedDirective, reason: string): void {
     report.skipped.push({ directive: directive.raw as Directive, reason });
     this.#host.lifecycle.emit('directive:skipped', { directive: directive.raw, reason });
+  }
+}
+
+/** The entry key a directive's params name, as reads compute it; null when a custom key() throws. */
+function keyOf(owner: CollectionOwner, params: Readonly<Record<string, unknown>>): string | null {
+  try {
+    return owner.key ? owner.key(params) : paramsKey(params);
+  } catch {
+    return null;
   }
 }
