@@ -3,8 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Backplane } from './backplane';
 
 /**
- * A directive as the hub carries it: a JSON object with an `op` (SPEC §1.1). The hub does not
- * interpret directives; clients normalise and validate them.
+ * A directive as the hub carries it: a JSON object with an `op` and the fields its op takes
+ * (`docs/protocol.md` in this package lists them).
  */
 export interface Directive {
   readonly op: string;
