@@ -1,5 +1,6 @@
 // The mutation helper: tag the request, read directives from the body and the header, apply, then resolve.
 import { VerityError } from '../protocol/errors';
+import { DIRECTIVES_HEADER } from '../protocol/names';
 import type { ApplyReport } from '../registry/types';
 
 export interface MutateHost {
@@ -21,14 +22,22 @@ function requestHeaders(host: MutateHost, input: RequestInfo | URL, init: Reques
   return headers;
 }
 
+/** One element, or each of an array's: a loop, since spreading a huge array into push() overflows the stack. */
+function append(found: unknown[], value: unknown): void {
+  if (!Array.isArray(value)) {
+    found.push(value);
+    return;
+  }
+  for (let index = 0; index < value.length; index++) found.push(value[index]);
+}
+
 /** Directives ride in the JSON body (`directives`) and/or the `X-Verity-Directives` header (a JSON array). */
 function collectDirectives(body: unknown, header: string | null): unknown[] {
   const found: unknown[] = [];
   if (header) {
     try {
       const parsed: unknown = JSON.parse(header);
-      if (Array.isArray(parsed)) found.push(...parsed);
-      else found.push(parsed);
+      append(found, parsed);
     } catch {
       // A broken header still reaches applyDirectives, which rejects it with a reason.
       found.push(header);
@@ -36,8 +45,7 @@ function collectDirectives(body: unknown, header: string | null): unknown[] {
   }
   if (body && typeof body === 'object' && !Array.isArray(body) && Object.hasOwn(body, 'directives')) {
     const directives = (body as { directives: unknown }).directives;
-    if (Array.isArray(directives)) found.push(...directives);
-    else if (directives !== undefined && directives !== null) found.push(directives);
+    if (directives !== undefined && directives !== null) append(found, directives);
   }
   return found;
 }
@@ -66,7 +74,7 @@ export async function mutate<TBody>(
   } else {
     body = null;
   }
-  const directives = collectDirectives(body, response.headers.get('X-Verity-Directives'));
+  const directives = collectDirectives(body, response.headers.get(DIRECTIVES_HEADER));
   if (directives.length > 0) await host.apply(directives);
   if (!response.ok) {
     throw new VerityError('HTTP_ERROR', `Mutation failed with HTTP ${response.status}.`, {
