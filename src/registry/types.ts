@@ -114,7 +114,7 @@ export interface ItemRef<TData = unknown> extends ItemSnapshot<TData> {
   /** Refetches the levels this item holds (and this ref's level); resolves when done. Never rejects. */
   refresh(): Promise<void>;
   remove(): void;
-  /** The entry's XState actor (woken and kept running while you hold it). */
+  /** A live XState actor for the entry, started from its snapshot; it runs the entry from then on. */
   readonly actor: AnyActorRef;
 }
 
