@@ -1320,9 +1320,14 @@ describe('lifecycle events', () => {
 });
 
 describe('the coordinator window (machine)', () => {
+  /** The coordinator and a stand-in for the registry: it runs the batch when told, then says it is done. */
   function coordinator(windowMs: () => number) {
     const flush = vi.fn();
-    const actor = createActor(createCoordinatorMachine({ windowMs, flush }));
+    const actor = createActor(createCoordinatorMachine({ windowMs }));
+    actor.on('batchDue', () => {
+      flush();
+      actor.send({ type: 'BATCH_DONE' });
+    });
     actor.start();
     return { actor, flush };
   }
@@ -1365,6 +1370,28 @@ describe('the coordinator window (machine)', () => {
     expect(flush).toHaveBeenCalledTimes(2);
     vi.advanceTimersByTime(100);
     expect(flush).toHaveBeenCalledTimes(2);
+    actor.stop();
+  });
+
+  it('work queued while the batch runs is owed the next window; the batch itself closes nothing early', () => {
+    const actor = createActor(createCoordinatorMachine({ windowMs: () => 50 }));
+    let batches = 0;
+    actor.on('batchDue', () => {
+      batches++;
+      expect(actor.getSnapshot().value).toBe('flushing');
+      if (batches === 1) actor.send({ type: 'WORK_QUEUED' });
+      actor.send({ type: 'BATCH_DONE' });
+    });
+    actor.start();
+    actor.send({ type: 'WORK_QUEUED' });
+    vi.advanceTimersByTime(50);
+    expect(batches).toBe(1);
+    expect(actor.getSnapshot().value).toBe('collecting');
+    vi.advanceTimersByTime(49);
+    expect(batches).toBe(1);
+    vi.advanceTimersByTime(1);
+    expect(batches).toBe(2);
+    expect(actor.getSnapshot().value).toBe('idle');
     actor.stop();
   });
 

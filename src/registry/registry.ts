@@ -188,7 +188,6 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
   readonly #fetchImpl: typeof globalThis.fetch | undefined;
   readonly #onForceReload: RegistryOptions['onForceReload'];
   #sweeper: ReturnType<typeof setInterval> | null = null;
-  #flushing = false;
   #disposed = false;
 
   constructor(options: RegistryOptions = {}) {
@@ -233,12 +232,10 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
       wake: () => this.#coordinator.send({ type: 'WORK_QUEUED' }),
     });
     this.#coordinator = createActor(
-      createCoordinatorMachine({
-        windowMs: () => this.#options.bulk.delayMs,
-        flush: () => this.#flush(),
-      }),
+      createCoordinatorMachine({ windowMs: () => this.#options.bulk.delayMs }),
       { inspect: options.inspect },
     );
+    this.#coordinator.on('batchDue', () => this.#flush());
     this.#coordinator.start();
     this.#stream = new StreamLink({
       registry: this,
@@ -645,7 +642,11 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
         });
         const owner = entry.owner as Owner;
         if (owner.kind === 'collection') this.#runner.collection(owner, entry, event.qid);
-        else if (this.#runner.item(owner, entry, event.level, event.qid) === 'queued' && !this.#flushing) {
+        // A bulk fetch queued while the batch runs goes out at its end: it needs no window of its own.
+        else if (
+          this.#runner.item(owner, entry, event.level, event.qid) === 'queued' &&
+          !this.#coordinator.getSnapshot().matches('flushing')
+        ) {
           this.#coordinator.send({ type: 'WORK_QUEUED' });
         }
         return;
@@ -744,13 +745,13 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
     return entry.whenSettled();
   }
 
+  /** The coordinator's window closed: directives first (their refetches join the bulk groups), then bulk fetches. */
   #flush(): void {
-    this.#flushing = true;
     try {
       this.#batcher.flush();
       this.#runner.flushBulk();
     } finally {
-      this.#flushing = false;
+      this.#coordinator.send({ type: 'BATCH_DONE' });
     }
   }
 
