@@ -7,6 +7,23 @@ export type {
   EnvelopeTemplate,
 } from './backplane';
 export { VerityError, type VerityErrorCode } from './errors';
+export { defineDirectiveGraph } from './graph';
+export type {
+  ArgFields,
+  CollectionRead,
+  DerivedDirective,
+  DirectiveGraph,
+  DirectiveGraphDeclaration,
+  GraphDescription,
+  GraphKey,
+  InvalidatedNames,
+  InvalidationSets,
+  ObservedTouch,
+  TypeRead,
+  WriteInput,
+  WriteName,
+  WriteTouch,
+} from './graph-types';
 export { createDirectiveHub } from './hub';
 export { readClientId } from './request';
 export { respondWithDirectives } from './respond';

@@ -1,6 +1,7 @@
 // The public types of the directive hub: options, emit, authorize and introspection.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Backplane } from './backplane';
+import type { DirectiveGraph, DirectiveGraphDeclaration, WriteInput, WriteName } from './graph-types';
 
 /**
  * A directive as the hub carries it: a JSON object with an `op` (SPEC §1.1). The hub does not
@@ -56,6 +57,13 @@ export interface HubStats {
 
 export interface DirectiveHub {
   emit(directives: readonly Directive[], options?: EmitOptions): Promise<EmitResult>;
+  /** `emit(graph.directivesFor(write, input), options)`: the directives a declared write needs (SPEC §7). */
+  emitWrite<D extends DirectiveGraphDeclaration, W extends WriteName<D>, I extends WriteInput<D, W>>(
+    graph: DirectiveGraph<D>,
+    write: W,
+    input: I,
+    options?: EmitOptions,
+  ): Promise<EmitResult>;
   /** Web-standard handler (Hono, Next.js route handlers, Deno, Bun). Safe to pass unbound. */
   handleRequest(request: Request): Promise<Response>;
   /** node:http / Express / Fastify (`reply.raw`) handler. Safe to pass unbound. */
