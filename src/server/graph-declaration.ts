@@ -1,5 +1,5 @@
 // Checking a directive graph declaration once, at definition, and compiling it into per-domain indexes.
-import { VerityError } from './errors';
+import { VerityError } from '../protocol/errors';
 import type { DirectiveGraphDeclaration, GraphKey } from './graph-types';
 
 /** A read or touch after checking: `field` is the params or input field, null for the whole domain. */

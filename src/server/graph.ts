@@ -1,5 +1,5 @@
 // defineDirectiveGraph (SPEC §7): the directives a write needs, derived from where its touches meet the declared reads.
-import { VerityError } from './errors';
+import { VerityError } from '../protocol/errors';
 import { type CompiledGraph, compareKeys, compareText, compileGraph } from './graph-declaration';
 import type {
   DerivedDirective,

@@ -1,4 +1,6 @@
 // verity-xstate/server: the directive hub, its helpers and public types.
+
+export { VerityError, type VerityErrorCode } from '../protocol/errors';
 export type {
   Backplane,
   BackplaneEnvelope,
@@ -6,7 +8,6 @@ export type {
   BackplaneSnapshot,
   EnvelopeTemplate,
 } from './backplane';
-export { VerityError, type VerityErrorCode } from './errors';
 export { defineDirectiveGraph } from './graph';
 export type {
   ArgFields,

@@ -1,6 +1,6 @@
 // defineDirectiveGraph (SPEC §7): derivation, refusals at definition, input errors, describe, verify, emitWrite.
 import { afterEach, describe, expect, it } from 'vitest';
-import { normalizeDirectives } from '../../src/registry/directive';
+import { normalizeDirectives } from '../../src/protocol/directive';
 import {
   createDirectiveHub,
   type DirectiveHub,
