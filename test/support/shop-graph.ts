@@ -1,5 +1,6 @@
-// The directive graph of SPEC §7's example (a shop and a todo list), shared by the graph tests.
-import { defineDirectiveGraph } from '../../src/server/index';
+// SPEC §7 and §8's example (a shop and a todo list): the directive graph and the add-to-cart predictions.
+import { type CollectionData, definePredictions } from '../../src/index';
+import { defineDirectiveGraph, type InvalidationSets } from '../../src/server/index';
 
 export const shopGraph = () =>
   defineDirectiveGraph({
@@ -18,3 +19,23 @@ export const shopGraph = () =>
       'todo/wipe': [{ domain: 'todo', keys: null }],
     },
   });
+
+export interface AddToCart {
+  productId: string;
+  quantity: number;
+}
+
+/** The cart count is predictable from the input; the product list and stock wait for the server. */
+export const addToCart = definePredictions<
+  InvalidationSets<ReturnType<typeof shopGraph>>['cart/add'],
+  AddToCart,
+  { cart: CollectionData }
+>({
+  cart: (current, input) => ({
+    ids: current?.ids ?? [],
+    meta: current?.meta ?? null,
+    count: (current?.count ?? 0) + input.quantity,
+  }),
+  products: 'await-truth',
+  product: 'await-truth',
+});
