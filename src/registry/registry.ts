@@ -103,7 +103,7 @@ export interface Registry<S extends RegistrySchema = DefaultSchema> {
   applyDirectives(directives: unknown, options?: ApplyOptions): Promise<ApplyReport>;
   applyDirective(directive: unknown, options?: ApplyOptions): Promise<ApplyReport>;
   ingestEnvelope(envelope: unknown): void;
-  /** Seed alias of ingestEnvelope. */
+  /** Older name of `ingestEnvelope`. */
   ingestDirectiveEnvelope(envelope: unknown): void;
   resync(context?: Partial<ResyncContext>): Promise<void>;
   onChange(listener: (event: ChangeEvent) => void): () => void;
