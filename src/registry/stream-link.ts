@@ -114,7 +114,7 @@ export class StreamLink {
       maxRetryMs: settings.maxRetryMs,
       backoffMultiplier: settings.backoffMultiplier,
       maxFrameBytes: settings.maxFrameBytes,
-      resumeFrom: () => this.#tracker.last(settings.audience),
+      resumeFrom: () => this.#tracker.resumePoint(settings.audience),
     }).subscribe((signal) => this.#onSignal(signal));
   }
 
@@ -248,7 +248,7 @@ export class StreamLink {
       });
     }
     if (observation.kind === 'duplicate') return;
-    if (observation.kind === 'gap' || observation.kind === 'reset') {
+    if (observation.kind === 'gap' || observation.kind === 'reset' || observation.kind === 'epoch') {
       const gap: GapInfo = {
         audience: observation.audience,
         lastSeq: observation.lastSeq,
