@@ -23,6 +23,7 @@ import {
   toCollectionData,
 } from './owners';
 import { isPlainObject, paramsKey, snapshotParams } from './params-key';
+import { type MutateOptions, PredictionBook } from './predictions';
 import { CollectionRefImpl, ItemRefImpl, type RefHost } from './refs';
 import { StalenessClock } from './staleness-clock';
 import { StreamLink } from './stream-link';
@@ -118,7 +119,12 @@ export interface Registry<S extends RegistrySchema = DefaultSchema> {
   sseDisconnect(): void;
   sseReconnect(): void;
   configureDirectiveSource(source: DirectiveSource): void;
-  mutate<TBody = unknown>(input: RequestInfo | URL, init?: RequestInit): Promise<TBody>;
+  /** With `{ predict, input }`, shows the predictions beside the truth until the directives settle (SPEC §8). */
+  mutate<TBody = unknown, TInput = unknown>(
+    input: RequestInfo | URL,
+    init?: RequestInit,
+    options?: MutateOptions<TInput>,
+  ): Promise<TBody>;
   directiveHeaders(extra?: Record<string, string>): Record<string, string>;
   dispose(): void;
 }
@@ -162,6 +168,13 @@ function randomId(): string {
   return `client-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
 }
 
+/** Freezes a tree of plain objects and arrays built for one snapshot (nothing shared, so nothing else is frozen). */
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  return Object.freeze(value);
+}
+
 export function normalizeId(type: string, id: unknown): string {
   const key = itemIdKey(id);
   if (key !== null) return key;
@@ -183,6 +196,7 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
   readonly #runner: FetchRunner;
   readonly #coordinator: Actor<ReturnType<typeof createCoordinatorMachine>>;
   readonly #batcher: DirectiveBatcher;
+  readonly #predictions: PredictionBook;
   readonly #stream: StreamLink;
   readonly #inFlight = new Set<Entry>();
   readonly #fetchImpl: typeof globalThis.fetch | undefined;
@@ -191,10 +205,12 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
   #disposed = false;
 
   constructor(options: RegistryOptions = {}) {
-    this.#options = resolveOptions(options);
+    const corrected: string[] = [];
+    this.#options = resolveOptions(options, (message) => corrected.push(message));
     this.clientId =
       typeof options.clientId === 'string' && options.clientId !== '' ? options.clientId : randomId();
     this.#logger = new Logger(this.#options.logging.level, this.#options.logging.prefix);
+    for (const message of corrected) this.#logger.log('warn', message);
     this.#lifecycle = new Lifecycle(this.#logger);
     this.#fetchImpl = options.fetch;
     this.#onForceReload = options.onForceReload;
@@ -203,8 +219,18 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
       inspect: options.inspect,
       onEmitted: (entry, event) => this.#onEntryEmitted(entry, event),
       onChanged: (entry) => this.#onEntryChanged(entry),
+      overlay: (entry, view) => this.#predictions.overlay(entry, view),
       clock: new StalenessClock<Entry>(() => Date.now()),
     };
+    this.#predictions = new PredictionBook({
+      entriesNamed: (name) => [
+        ...(this.#types.get(name)?.entries.values() ?? []),
+        ...(this.#collections.get(name)?.entries.values() ?? []),
+      ],
+      emit: (event, detail) => this.#lifecycle.emit(event, detail),
+      describe: (entry) => this.#describeEntry(entry),
+      logger: this.#logger,
+    });
     this.#refHost = {
       refreshItem: (entry, level) => this.#refreshItem(entry, level),
       refreshCollection: (entry) => this.#refreshCollection(entry),
@@ -240,6 +266,7 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
     this.#stream = new StreamLink({
       registry: this,
       settings: this.#options.sse,
+      requested: options.sse?.url !== undefined || options.sse?.enabled === true,
       lifecycle: this.#lifecycle,
       logger: this.#logger,
       clientId: this.clientId,
@@ -433,16 +460,33 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
     };
   }
 
-  mutate<TBody = unknown>(input: RequestInfo | URL, init: RequestInit = {}): Promise<TBody> {
-    return mutate<TBody>(
+  async mutate<TBody = unknown, TInput = unknown>(
+    input: RequestInfo | URL,
+    init: RequestInit = {},
+    options?: MutateOptions<TInput>,
+  ): Promise<TBody> {
+    const prediction = this.#predictions.start(options as MutateOptions | undefined);
+    const applying = mutate<TBody>(
       {
         fetch: this.#fetchImpl ?? globalThis.fetch,
         headers: (extra) => this.directiveHeaders(extra),
-        apply: (directives) => this.applyDirectives(directives),
+        apply: (directives) => {
+          if (prediction) this.#predictions.responded(prediction);
+          return this.applyDirectives(directives);
+        },
       },
       input,
       init,
     );
+    if (!prediction) return applying;
+    try {
+      const body = await applying;
+      this.#predictions.settle(prediction);
+      return body;
+    } catch (error) {
+      this.#predictions.drop(prediction, error);
+      throw error;
+    }
   }
 
   // ── Events and inspection ───────────────────────────────────────────────────
@@ -480,6 +524,7 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
     };
   }
 
+  /** A deep-frozen snapshot: tools may keep it, and nothing they do to it reaches the registry. */
   devtools(): DevtoolsSnapshot {
     const list: DevtoolsSnapshot['entries'] = [];
     const items: DevtoolsSnapshot['inFlight']['items'] = [];
@@ -501,7 +546,7 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
       if (entry.owner.kind === 'item') items.push({ type: entry.owner.name, id: entry.key });
       else collections.push({ name: entry.owner.name, paramsKey: entry.key });
     }
-    return {
+    return deepFreeze({
       ...this.state(),
       clientId: this.clientId,
       entries: list,
@@ -511,7 +556,7 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
         totalCount: this.#inFlight.size,
         hasAnyInFlight: this.#inFlight.size > 0,
       },
-    };
+    });
   }
 
   dispose(): void {
@@ -529,6 +574,7 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
     }
     this.#inFlight.clear();
     this.#batcher.dispose();
+    this.#predictions.clear();
     this.#lifecycle.clear();
   }
 

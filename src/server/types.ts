@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Directive } from '../protocol/directive-check';
 import type { Backplane } from './backplane';
+import type { DirectiveGraph, DirectiveGraphDeclaration, WriteInput, WriteName } from './graph-types';
 
 export type { Directive } from '../protocol/directive-check';
 
@@ -30,6 +31,12 @@ export interface DirectiveHubOptions {
   replay?: {
     /** How many envelopes per audience are kept for `Last-Event-ID` replay. Default 1000. */
     maxEvents?: number;
+    /**
+     * The in-memory backplane forgets an audience with no subscriber and no emit for this long (its
+     * seq, log and epoch; a client resuming into it later gets a new epoch and resyncs). Default
+     * 3600000 (1 h); 0 keeps every audience. Other backplanes keep their own rules.
+     */
+    idleAudienceMs?: number;
   };
   /** Interval of `: keep-alive` comment lines. Default 15000; 0 turns them off. */
   heartbeatMs?: number;
@@ -50,6 +57,13 @@ export interface HubStats {
 
 export interface DirectiveHub {
   emit(directives: readonly Directive[], options?: EmitOptions): Promise<EmitResult>;
+  /** `emit(graph.directivesFor(write, input), options)`: the directives a declared write needs (SPEC §7). */
+  emitWrite<D extends DirectiveGraphDeclaration, W extends WriteName<D>, I extends WriteInput<D, W>>(
+    graph: DirectiveGraph<D>,
+    write: W,
+    input: I,
+    options?: EmitOptions,
+  ): Promise<EmitResult>;
   /** Web-standard handler (Hono, Next.js route handlers, Deno, Bun). Safe to pass unbound. */
   handleRequest(request: Request): Promise<Response>;
   /** node:http / Express / Fastify (`reply.raw`) handler. Safe to pass unbound. */
