@@ -1,6 +1,7 @@
 // Advances machine snapshots without an actor: the machine's own transition logic, run in one reused scope.
 import {
   type ActorScope,
+  type AnyMachineSnapshot,
   type AnyStateMachine,
   createActor,
   type EventFromLogic,
@@ -24,6 +25,8 @@ export class Stepper<TMachine extends AnyStateMachine, TEmitted extends EventObj
   readonly initial: SnapshotFrom<TMachine>;
   readonly #scope: ActorScope<SnapshotFrom<TMachine>, EventFromLogic<TMachine>>;
   readonly #deferred: Array<() => void> = [];
+  /** One snapshot per state value, without context: what `restore` copies. */
+  readonly #templates = new Map<string, AnyMachineSnapshot>();
   #emitted: TEmitted[] = [];
 
   constructor(machine: TMachine) {
@@ -48,6 +51,19 @@ export class Stepper<TMachine extends AnyStateMachine, TEmitted extends EventObj
     } as ActorScope<SnapshotFrom<TMachine>, EventFromLogic<TMachine>>;
     this.initial = machine.getInitialSnapshot(this.#scope, undefined) as SnapshotFrom<TMachine>;
     this.#flush();
+    this.#remember(this.initial);
+  }
+
+  /**
+   * The snapshot for a state value and a context, as `step` would have returned it. Keeping value and context
+   * instead of the snapshot saves its per-snapshot objects (a tag Set, the node list) on every resting entry.
+   */
+  restore(value: string, context: SnapshotFrom<TMachine>['context']): SnapshotFrom<TMachine> {
+    const template = this.#templates.get(value);
+    if (template) return { ...template, context } as SnapshotFrom<TMachine>;
+    const resolved = this.machine.resolveState({ value, context }) as SnapshotFrom<TMachine>;
+    this.#remember(resolved);
+    return resolved;
   }
 
   /**
@@ -59,7 +75,17 @@ export class Stepper<TMachine extends AnyStateMachine, TEmitted extends EventObj
     event: EventFromLogic<TMachine>,
   ): [SnapshotFrom<TMachine>, TEmitted[]] {
     const next = this.machine.transition(snapshot, event, this.#scope) as SnapshotFrom<TMachine>;
+    if (next !== snapshot) this.#remember(next);
     return [next, this.#flush()];
+  }
+
+  #remember(next: SnapshotFrom<TMachine>): void {
+    const snapshot = next as AnyMachineSnapshot;
+    const value = snapshot.value as string;
+    // Without the context: a template must not keep any entry's data alive.
+    if (!this.#templates.has(value)) {
+      this.#templates.set(value, { ...snapshot, context: (this.initial as AnyMachineSnapshot).context });
+    }
   }
 
   #flush(): TEmitted[] {

@@ -72,7 +72,9 @@ export class Entry implements StalenessWatcher {
   lastUsedAt: number;
   removed = false;
 
-  #snapshot: EntrySnapshot;
+  /** The machine state, kept as value and context: the snapshot object is rebuilt when a step needs it. */
+  #value: EntryStatus;
+  #context: EntryContext;
   #actor: EntryActor | null = null;
   /** Events sent while this entry is reporting a step: handled after it, in order, as an actor's mailbox does. */
   #mailbox: EntryEvent[] | null = null;
@@ -88,7 +90,8 @@ export class Entry implements StalenessWatcher {
     this.key = key;
     this.params = params;
     this.lastUsedAt = now;
-    this.#snapshot = owner.stepper.initial;
+    this.#value = owner.stepper.initial.value as EntryStatus;
+    this.#context = owner.stepper.initial.context;
     if (owner.host.inspect) this.#startActor();
   }
 
@@ -103,15 +106,15 @@ export class Entry implements StalenessWatcher {
 
   /** The machine snapshot (the live actor's while one runs: it is current even while the actor reports). */
   get snapshot(): EntrySnapshot {
-    return this.#actor ? this.#actor.getSnapshot() : this.#snapshot;
+    return this.#actor ? this.#actor.getSnapshot() : this.owner.stepper.restore(this.#value, this.#context);
   }
 
   context(): EntryContext {
-    return this.snapshot.context;
+    return this.#actor ? this.#actor.getSnapshot().context : this.#context;
   }
 
   status(): EntryStatus {
-    const value = this.snapshot.value as EntryStatus;
+    const value = this.#actor ? (this.#actor.getSnapshot().value as EntryStatus) : this.#value;
     // Reads are exact even between the clock's tick and the transition it causes (and for unwatched entries).
     if (value === 'fresh' && this.owner.host.now() >= freshUntil(this.context())) return 'stale';
     return value;
@@ -308,22 +311,24 @@ export class Entry implements StalenessWatcher {
 
   #watchStaleness(): void {
     const clock = this.owner.host.clock;
-    if (this.#snapshot.value === 'fresh' && this.#watched() && !this.removed) {
-      clock.watch(this, freshUntil(this.#snapshot.context));
+    if (this.#value === 'fresh' && this.#watched() && !this.removed) {
+      clock.watch(this, freshUntil(this.#context));
     } else clock.unwatch(this);
   }
 
   /** An entry nobody watched may have gone stale unnoticed: bring its state up to date, then watch it. */
   #catchUp(): void {
-    if (this.#snapshot.value === 'fresh' && this.owner.host.now() >= freshUntil(this.#snapshot.context)) {
+    if (this.#value === 'fresh' && this.owner.host.now() >= freshUntil(this.#context)) {
       this.send({ type: 'STALENESS_ELAPSED' });
     } else this.#watchStaleness();
   }
 
   #step(event: EntryEvent): void {
-    const [next, emitted] = this.owner.stepper.step(this.#snapshot, event);
-    const changed = next !== this.#snapshot;
-    this.#snapshot = next;
+    const current = this.owner.stepper.restore(this.#value, this.#context);
+    const [next, emitted] = this.owner.stepper.step(current, event);
+    const changed = next !== current;
+    this.#value = next.value as EntryStatus;
+    this.#context = next.context;
     for (const decided of emitted) this.owner.host.onEmitted(this, decided);
     if (changed) this.#changed();
   }
@@ -334,14 +339,14 @@ export class Entry implements StalenessWatcher {
       id: `${kind}:${name}:${this.key}`,
       inspect: host.inspect,
       input: undefined,
-      snapshot: this.#snapshot,
+      snapshot: this.owner.stepper.restore(this.#value, this.#context),
     });
     actor.on('*', (event) => host.onEmitted(this, event as EntryEmitted));
     // The actor restores its own copy of the snapshot; starting it is not a change.
-    this.#snapshot = actor.getSnapshot();
     actor.subscribe((snapshot) => {
-      if (snapshot === this.#snapshot) return;
-      this.#snapshot = snapshot;
+      if (snapshot.value === this.#value && snapshot.context === this.#context) return;
+      this.#value = snapshot.value as EntryStatus;
+      this.#context = snapshot.context;
       this.#changed();
     });
     this.#actor = actor;
