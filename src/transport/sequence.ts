@@ -1,5 +1,4 @@
 // Owns per-audience sequence bookkeeping: whether a stream message is next, a duplicate, past a gap, or of a new epoch (SPEC §3 Stream).
-import { map, type OperatorFunction } from 'rxjs';
 import { formatEventId } from '../protocol/epoch';
 import type { StreamMessage } from '../protocol/frame-reader';
 
@@ -85,18 +84,8 @@ export class SequenceTracker {
     return position === undefined ? null : formatEventId(position);
   }
 
-  forget(): void {
-    this.#positions.clear();
-  }
-
   #setSeq(audience: string, seq: number): void {
     const position = this.#positions.get(audience);
     if (position) position.seq = seq;
   }
-}
-
-export function trackSequences(
-  tracker: SequenceTracker,
-): OperatorFunction<StreamMessage, { message: StreamMessage; observation: SeqObservation }> {
-  return map((message) => ({ message, observation: tracker.observe(message) }));
 }
