@@ -137,6 +137,9 @@ class Hub implements DirectiveHub {
     }
   };
 
+  readonly emitWrite: DirectiveHub['emitWrite'] = async (graph, write, input, options) =>
+    this.emit(graph.directivesFor(write, input), options);
+
   readonly handleRequest = (request: Request): Promise<Response> => this.#track(this.#serveWeb(request));
 
   async #serveWeb(request: Request): Promise<Response> {
