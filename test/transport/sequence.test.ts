@@ -157,7 +157,6 @@ describe('SequenceTracker (SPEC §3 Stream)', () => {
     expect(tracker.last('tenant-1')).toBe(4);
     expect(tracker.resumePoint('tenant-1')).toBe('4');
   });
-
 });
 
 /** Records: values above the running max. Everything else is a duplicate. */
