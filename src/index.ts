@@ -11,13 +11,13 @@ export type {
   StoredTransform,
 } from './registry/predictions';
 export { definePredictions } from './registry/predictions';
+export { createRegistry } from './registry/registry';
 export type {
   DefaultSchema,
   DevtoolsSnapshot,
   Registry,
   RegistrySchema,
   RegistryState,
-} from './registry/registry';
-export { createRegistry } from './registry/registry';
+} from './registry/registry-api';
 export type * from './registry/types';
 export type { EventSourceCtor, EventSourceLike } from './transport/sse-stream';

@@ -6,6 +6,7 @@ import { VerityError } from '../protocol/errors';
 import { itemIdKey } from '../protocol/id';
 import { CLIENT_ID_HEADER, DIRECTIVE_REQUEST_HEADER } from '../protocol/names';
 import { mutate } from '../transport/mutate';
+import { StreamLink } from '../transport/stream-link';
 import { DirectiveBatcher } from './directive-batch';
 import { Entry, type EntryHost } from './entry';
 import { FetchRunner, type FetchStrategy } from './fetch-runner';
@@ -25,8 +26,18 @@ import {
 import { isPlainObject, paramsKey, snapshotParams } from './params-key';
 import { type MutateOptions, PredictionBook } from './predictions';
 import { CollectionRefImpl, ItemRefImpl, type RefHost } from './refs';
+import type {
+  CollectionName,
+  DefaultSchema,
+  DevtoolsSnapshot,
+  MetaOf,
+  ParamsOf,
+  Registry,
+  RegistrySchema,
+  RegistryState,
+  TypeName,
+} from './registry-api';
 import { StalenessClock } from './staleness-clock';
-import { StreamLink } from './stream-link';
 import type {
   ApplyOptions,
   ApplyReport,
@@ -46,121 +57,6 @@ import type {
   SseOptions,
   TypeConfig,
 } from './types';
-
-/** Names and data shapes, so reads are typed: `createRegistry<{ types: { todo: Todo }, collections: {...} }>()`. */
-export interface RegistrySchema {
-  types: Record<string, unknown>;
-  collections: Record<string, { params?: object; meta?: unknown }>;
-}
-
-export interface DefaultSchema extends RegistrySchema {
-  types: Record<string, unknown>;
-  collections: Record<string, { params: Params; meta: unknown }>;
-}
-
-type TypeName<S extends RegistrySchema> = keyof S['types'] & string;
-type CollectionName<S extends RegistrySchema> = keyof S['collections'] & string;
-type ParamsOf<S extends RegistrySchema, K extends CollectionName<S>> = S['collections'][K] extends {
-  params: infer P;
-}
-  ? P & object
-  : Params;
-type MetaOf<S extends RegistrySchema, K extends CollectionName<S>> = S['collections'][K] extends {
-  meta: infer M;
-}
-  ? M
-  : unknown;
-
-export interface Registry<S extends RegistrySchema = DefaultSchema> {
-  readonly clientId: string;
-  createType<K extends TypeName<S>>(name: K, config: TypeConfig<S['types'][K]>): void;
-  createCollection<K extends CollectionName<S>>(
-    name: K,
-    config: CollectionConfig<ParamsOf<S, K>, MetaOf<S, K>>,
-  ): void;
-  registerType<K extends TypeName<S>>(name: K, config: TypeConfig<S['types'][K]>): void;
-  registerCollection<K extends CollectionName<S>>(
-    name: K,
-    config: CollectionConfig<ParamsOf<S, K>, MetaOf<S, K>>,
-  ): void;
-  fetchItem<K extends TypeName<S>>(
-    type: K,
-    id: ItemId,
-    level?: string | null,
-    options?: FetchItemOptions,
-  ): ItemRef<S['types'][K]>;
-  fetchCollection<K extends CollectionName<S>>(
-    name: K,
-    options?: Omit<FetchCollectionOptions, 'params'> & { params?: ParamsOf<S, K> | null },
-  ): CollectionRef<MetaOf<S, K>>;
-  item<K extends TypeName<S>>(type: K, id: ItemId, level?: string | null): ItemRef<S['types'][K]>;
-  collection<K extends CollectionName<S>>(
-    name: K,
-    params?: ParamsOf<S, K> | null,
-  ): CollectionRef<MetaOf<S, K>>;
-  isItemLoading(type: TypeName<S>, id: ItemId, level?: string | null): boolean;
-  isCollectionLoading(name: CollectionName<S>, params?: Params | null): boolean;
-  hasAnyInFlightRequests(): boolean;
-  applyDirectives(directives: unknown, options?: ApplyOptions): Promise<ApplyReport>;
-  applyDirective(directive: unknown, options?: ApplyOptions): Promise<ApplyReport>;
-  ingestEnvelope(envelope: unknown): void;
-  /** Older name of `ingestEnvelope`. */
-  ingestDirectiveEnvelope(envelope: unknown): void;
-  resync(context?: Partial<ResyncContext>): Promise<void>;
-  onChange(listener: (event: ChangeEvent) => void): () => void;
-  onLifecycle(event: LifecycleEventName | '*', listener: (event: LifecycleEvent) => void): () => void;
-  state(): RegistryState;
-  devtools(): DevtoolsSnapshot;
-  connectSse(): void;
-  disconnectSse(): void;
-  reconnectSse(): void;
-  configureSse(partial: SseOptions): void;
-  sseConnect(): void;
-  sseDisconnect(): void;
-  sseReconnect(): void;
-  configureDirectiveSource(source: DirectiveSource): void;
-  /** With `{ predict, input }`, shows the predictions beside the truth until the directives settle (SPEC §8). */
-  mutate<TBody = unknown, TInput = unknown>(
-    input: RequestInfo | URL,
-    init?: RequestInit,
-    options?: MutateOptions<TInput>,
-  ): Promise<TBody>;
-  directiveHeaders(extra?: Record<string, string>): Record<string, string>;
-  dispose(): void;
-}
-
-export interface RegistryState {
-  types: Record<string, { entries: number; inFlight: number; levels: string[] }>;
-  collections: Record<string, { entries: number; inFlight: number }>;
-  sse: {
-    enabled: boolean;
-    connected: boolean;
-    url: string;
-    audience: string;
-    lastSeq: Record<string, number>;
-  };
-  bulk: { delayMs: number; maxBatchSize: number; pending: boolean };
-  memory: ResolvedOptions['memory'] & { entries: number };
-}
-
-export interface DevtoolsSnapshot extends RegistryState {
-  clientId: string;
-  entries: Array<{
-    kind: 'item' | 'collection';
-    name: string;
-    key: string;
-    status: string;
-    running: boolean;
-    subscribers: number;
-    lastUsedAt: string;
-  }>;
-  inFlight: {
-    items: Array<{ type: string; id: string }>;
-    collections: Array<{ name: string; paramsKey: string }>;
-    totalCount: number;
-    hasAnyInFlight: boolean;
-  };
-}
 
 type FetchPhase = 'intent' | 'success' | 'error' | 'complete' | 'skip' | 'coalesced' | 'aborted';
 

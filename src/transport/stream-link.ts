@@ -6,12 +6,18 @@ import {
   type StreamMessage,
   utf8ByteLength,
 } from '../protocol/frame-reader';
-import { type GapInfo, scheduleResyncs } from '../transport/resync-scheduler';
-import { SequenceTracker } from '../transport/sequence';
-import { type SseSignal, sseStream } from '../transport/sse-stream';
-import type { Lifecycle, Logger } from './lifecycle';
-import { resolveSse, type SseSettings } from './options';
-import type { ApplyOptions, ApplyReport, DirectiveSource, ResyncContext, SseOptions } from './types';
+import type { Lifecycle, Logger } from '../registry/lifecycle';
+import { resolveSse, type SseSettings } from '../registry/options';
+import type {
+  ApplyOptions,
+  ApplyReport,
+  DirectiveSource,
+  ResyncContext,
+  SseOptions,
+} from '../registry/types';
+import { type GapInfo, scheduleResyncs } from './resync-scheduler';
+import { SequenceTracker } from './sequence';
+import { type SseSignal, sseStream } from './sse-stream';
 
 export interface StreamLinkHost {
   readonly registry: {
