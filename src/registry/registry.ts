@@ -55,14 +55,14 @@ export interface DefaultSchema extends RegistrySchema {
   collections: Record<string, { params: Params; meta: unknown }>;
 }
 
-type TypeName<S extends RegistrySchema> = keyof S['types'] & string;
-type CollectionName<S extends RegistrySchema> = keyof S['collections'] & string;
-type ParamsOf<S extends RegistrySchema, K extends CollectionName<S>> = S['collections'][K] extends {
+export type TypeName<S extends RegistrySchema> = keyof S['types'] & string;
+export type CollectionName<S extends RegistrySchema> = keyof S['collections'] & string;
+export type ParamsOf<S extends RegistrySchema, K extends CollectionName<S>> = S['collections'][K] extends {
   params: infer P;
 }
   ? P & object
   : Params;
-type MetaOf<S extends RegistrySchema, K extends CollectionName<S>> = S['collections'][K] extends {
+export type MetaOf<S extends RegistrySchema, K extends CollectionName<S>> = S['collections'][K] extends {
   meta: infer M;
 }
   ? M
