@@ -1,6 +1,7 @@
 // Performs the fetches entries ask for: single calls at once, bulk calls grouped by (type, level).
+
+import { toError, VerityError } from '../protocol/errors';
 import type { Entry } from './entry';
-import { toError, VerityError } from './errors';
 import type { CollectionOwner, TypeOwner } from './owners';
 import { isPlainObject } from './params-key';
 

@@ -1,6 +1,7 @@
 // Resolves createRegistry options: defaults, seed aliases, and validation of numbers.
+
+import { VerityError } from '../protocol/errors';
 import type { EventSourceCtor } from '../transport/sse-stream';
-import { VerityError } from './errors';
 import type { LogLevel, RegistryOptions, ResyncContext } from './types';
 
 export interface ResolvedOptions {

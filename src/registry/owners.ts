@@ -1,7 +1,7 @@
 // Registered types and collections: validated config, level graph, staleness, and their entry index.
 import { createEntryMachine, type EntryMachine } from '../machines/entry.machine';
+import { VerityError } from '../protocol/errors';
 import type { Entry, EntryHost, EntryOwner } from './entry';
-import { VerityError } from './errors';
 import { buildLevelGraph, DEFAULT_LEVEL, type LevelGraph } from './level-graph';
 import { isPlainObject } from './params-key';
 import type {

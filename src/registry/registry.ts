@@ -2,10 +2,10 @@
 import { type Actor, createActor } from 'xstate';
 import { createCoordinatorMachine } from '../machines/coordinator.machine';
 import { type EntryEmitted, isLevelFresh, levelOf, type StampedData } from '../machines/entry.machine';
+import { VerityError } from '../protocol/errors';
 import { mutate } from '../transport/mutate';
 import { DirectiveBatcher } from './directive-batch';
 import { Entry, type EntryHost } from './entry';
-import { VerityError } from './errors';
 import { FetchRunner, type FetchStrategy } from './fetch-runner';
 import { DEFAULT_LEVEL, normalizeLevel, planRefetch } from './level-graph';
 import { Lifecycle, Logger } from './lifecycle';

@@ -1,8 +1,8 @@
 // The directive hub: emits envelopes through a backplane and serves them as SSE to its subscribers.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { VerityError } from '../protocol/errors';
+import { envelopeFrame, envelopeTemplate, helloFrame } from '../protocol/frame-writer';
 import type { Backplane, BackplaneEnvelope } from './backplane';
-import { envelopeFrame, envelopeTemplate, helloFrame } from './envelope';
-import { VerityError } from './errors';
 import { planHandshake } from './handshake';
 import { MemoryBackplane } from './memory-backplane';
 import { nodeRequestHeaders, nodeRequestUrl, parseSubscription } from './request';

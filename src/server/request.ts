@@ -1,6 +1,6 @@
 // Reading a subscription (audience, client id, Last-Event-ID) from a web Request or a node IncomingMessage.
 import type { IncomingMessage } from 'node:http';
-import { parseLastEventId } from './envelope';
+import { parseLastEventId } from '../protocol/frame-writer';
 
 export const CLIENT_ID_HEADER = 'x-verity-client-id';
 const MAX_AUDIENCE_LENGTH = 256;

@@ -1,5 +1,5 @@
 // Putting directives into a mutation's JSON response body (SPEC §1.3).
-import { VerityError } from './errors';
+import { VerityError } from '../protocol/errors';
 import type { Directive } from './types';
 
 /**

@@ -1,5 +1,5 @@
 // The mutation helper: tag the request, read directives from the body and the header, apply, then resolve.
-import { VerityError } from '../registry/errors';
+import { VerityError } from '../protocol/errors';
 import type { ApplyReport } from '../registry/types';
 
 export interface MutateHost {

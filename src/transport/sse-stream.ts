@@ -1,7 +1,7 @@
 // Owns the SSE connection as an Observable: connect, parse frames, and reconnect with our own backoff (SPEC §1.2, §3 Stream).
 import { asyncScheduler, Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { parseFrame, type StreamMessage, utf8ByteLength } from '../protocol/frame-reader';
 import { backoffDelay } from './backoff';
-import { parseFrame, type StreamMessage, utf8ByteLength } from './protocol';
 
 export interface EventSourceLike {
   readonly readyState: number;

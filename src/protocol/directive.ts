@@ -1,6 +1,6 @@
 // Directive validation: both wire dialects (and invalidate groups) normalised into one internal form, or rejected.
-import { DEFAULT_LEVEL, normalizeLevel } from './level-graph';
-import { isPlainObject, snapshotParams } from './params-key';
+import { DEFAULT_LEVEL, normalizeLevel } from '../registry/level-graph';
+import { isPlainObject, snapshotParams } from '../registry/params-key';
 
 export interface DirectiveMeta {
   readonly key: string | null;
