@@ -1,5 +1,6 @@
 // Runs the benchmarks and prints each figure next to its peer from the same run (`npm run bench`).
 import { type BenchRow, coldReads, directiveBurst, disposeLive, memoryPerIdleEntry } from './core.bench';
+import { memoryPerRenderedRow } from './react-rows';
 
 function format(value: number): string {
   return value >= 100 ? value.toFixed(0) : value.toPrecision(3);
@@ -11,6 +12,7 @@ async function main(): Promise<void> {
   rows.push(await disposeLive());
   rows.push(await directiveBurst());
   rows.push(await coldReads());
+  rows.push(await memoryPerRenderedRow());
   console.log('\nverity-xstate vs @tanstack/query-core (same process, same run)\n');
   console.log('| benchmark | verity | query-core | unit | ratio |');
   console.log('|---|---|---|---|---|');

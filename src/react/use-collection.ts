@@ -22,9 +22,7 @@ export function useCollection<K extends CollectionKey>(
   options: UseCollectionOptions<CollectionParams<K>> = {},
 ): CollectionResult<CollectionMetaData<K>> {
   const registry = useRegistry();
-  const [state] = useState(() =>
-    createHookState<CollectionView<CollectionMetaData<K>>>(IDLE_COLLECTION),
-  );
+  const [state] = useState(() => createHookState<CollectionView<CollectionMetaData<K>>>(IDLE_COLLECTION));
   const { params, force, silent } = options;
   const enabled = options.enabled !== false;
   // Params are compared by value: a new object with the same fields is the same read.

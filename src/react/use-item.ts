@@ -22,7 +22,9 @@ export interface HookState<TView> {
   readonly compare: (a: TView, b: TView) => boolean;
 }
 
-export function createHookState<TView extends { data: unknown; meta: object }>(idle: TView): HookState<TView> {
+export function createHookState<TView extends { data: unknown; meta: object }>(
+  idle: TView,
+): HookState<TView> {
   const reads: Reads = new Set();
   return { view: new RefView<TView>(idle), reads, compare: sameReads(reads) };
 }

@@ -28,8 +28,5 @@ export function useItems<K extends ItemType>(
     state.view.follow(ids.map((id) => registry.fetchItem(type, id, level)));
   }, [state, registry, type, idsKey, level]);
   const snapshots = useSelector(state.view, wholeList, state.compare);
-  return useMemo(
-    () => snapshots.map((snapshot) => trackedResult(snapshot, state.reads)),
-    [snapshots, state],
-  );
+  return useMemo(() => snapshots.map((snapshot) => trackedResult(snapshot, state.reads)), [snapshots, state]);
 }

@@ -91,9 +91,6 @@ export function useSuspenseCollection<K extends CollectionKey>(
   const { params, force } = options;
   const key = paramsKey(params as Params | null | undefined);
   // biome-ignore lint/correctness/useExhaustiveDependencies: `params` is read through its key, its value.
-  const ref = useMemo(
-    () => registry.fetchCollection(name, { params, force }),
-    [registry, name, key, force],
-  );
+  const ref = useMemo(() => registry.fetchCollection(name, { params, force }), [registry, name, key, force]);
   return useSuspenseView(ref, (view) => view.meta.lastFetched !== null);
 }
