@@ -4,20 +4,11 @@ import { Window } from 'happy-dom';
 import { createElement, type ReactNode, useState, useSyncExternalStore } from 'react';
 import { flushSync } from 'react-dom';
 import { createRoot, type Root } from 'react-dom/client';
-import { createRegistry, type Registry } from '../src/index';
-import { useItem, VerityProvider } from '../src/react/index';
-import type { BenchRow } from './core.bench';
-
-const gc = (globalThis as { gc?: () => void }).gc;
-
-function collect(): void {
-  if (!gc) throw new Error('Run the benchmarks with node --expose-gc (npm run bench does).');
-  for (let i = 0; i < 3; i++) gc();
-}
-
-async function drain(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
+import { createRegistry } from '../src/index';
+import { type RegisteredSchema, useItem, VerityProvider } from '../src/react/index';
+import type { Registry } from '../src/registry/registry';
+import { alternate, drain, heapUsed, medians, ratio, round } from './harness';
+import type { BenchOutput } from './report';
 
 interface Todo {
   id: string;
@@ -36,7 +27,7 @@ function installDom(): Window {
 }
 
 function PlainRow({ id }: { id: string }): ReactNode {
-  return id;
+  return `todo ${id}`;
 }
 
 function VerityRow({ id }: { id: string }): ReactNode {
@@ -61,33 +52,37 @@ function QueryRow({ client, id }: { client: QueryClient; id: string }): ReactNod
   return data?.title ?? null;
 }
 
-async function mount(element: ReactNode, container: Element): Promise<{ root: Root; bytes: number }> {
-  collect();
-  const before = process.memoryUsage().heapUsed;
-  const root = createRoot(container);
+async function mount(element: ReactNode, container: HTMLElement): Promise<{ root: Root; bytes: number }> {
+  const before = heapUsed();
+  const root = createRoot(container as unknown as Element);
   flushSync(() => root.render(element));
   await drain();
-  collect();
-  return { root, bytes: process.memoryUsage().heapUsed - before };
+  return { root, bytes: heapUsed() - before };
 }
 
-/** Heap bytes a rendered row adds over a plain row, with every entry already cached (fresh) on both sides. */
-export async function memoryPerRenderedRow(count = 2_000): Promise<BenchRow> {
+/**
+ * Heap bytes a rendered row adds over a plain row that renders the same text, every entry already cached
+ * (fresh) on both sides: for verity a ref, its view and a listener (and no running actor, checked); for
+ * query-core a QueryObserver read the way @tanstack/react-query's useBaseQuery reads it.
+ */
+export async function memoryPerRenderedRow(count = 2_000, rounds = 3): Promise<BenchOutput> {
   const window = installDom();
   const ids = Array.from({ length: count }, (_, i) => String(i));
-  const container = window.document.createElement('div');
-  window.document.body.appendChild(container);
+  const container = window.document.createElement('div') as unknown as HTMLElement;
+  window.document.body.appendChild(container as never);
+  const list = (row: (id: string) => ReactNode) => createElement('ul', null, ids.map(row));
 
-  const registry: Registry = createRegistry({
+  const registry = createRegistry({
     sse: { enabled: false },
     memory: { sweepIntervalMs: 0 },
+    stalenessMs: 60 * 60_000,
     logging: { level: 'silent' },
-  });
+  }) as unknown as Registry<RegisteredSchema>;
   registry.createType('todo', { fetch: async (id) => ({ id, title: `todo ${id}` }) });
   for (const id of ids) registry.fetchItem('todo', id);
   while (registry.hasAnyInFlightRequests()) await drain();
 
-  const client = new QueryClient();
+  const client = new QueryClient({ defaultOptions: { queries: { staleTime: 60 * 60_000 } } });
   client.mount();
   await Promise.all(
     ids.map((id) =>
@@ -95,42 +90,63 @@ export async function memoryPerRenderedRow(count = 2_000): Promise<BenchRow> {
     ),
   );
 
-  const list = (row: (id: string) => ReactNode) => createElement('ul', null, ids.map(row));
-
-  const plain = await mount(
-    list((id) => createElement(PlainRow, { key: id, id })),
-    container,
-  );
-  plain.root.unmount();
-
-  const verity = await mount(
-    createElement(VerityProvider, {
-      registry,
-      children: list((id) => createElement(VerityRow, { key: id, id })),
-    }),
-    container,
-  );
-  const running = registry.devtools().entries.filter((entry) => entry.running).length;
-  if (running !== 0) throw new Error(`expected no running actors for rendered rows, found ${running}`);
-  verity.root.unmount();
-
-  const peer = await mount(
-    list((id) => createElement(QueryRow, { key: id, client, id })),
-    container,
-  );
-  peer.root.unmount();
-
+  const samples = await alternate(rounds, {
+    plain: async () => {
+      const { root, bytes } = await mount(
+        list((id) => createElement(PlainRow, { key: id, id })),
+        container,
+      );
+      root.unmount();
+      return bytes / count;
+    },
+    verity: async () => {
+      const { root, bytes } = await mount(
+        createElement(
+          VerityProvider,
+          { registry },
+          list((id) => createElement(VerityRow, { key: id, id })),
+        ),
+        container,
+      );
+      const running = registry.devtools().entries.filter((entry) => entry.running).length;
+      if (running !== 0) throw new Error(`rendered rows should not run actors; ${running} do`);
+      root.unmount();
+      return bytes / count;
+    },
+    queryCore: async () => {
+      const { root, bytes } = await mount(
+        list((id) => createElement(QueryRow, { key: id, client, id })),
+        container,
+      );
+      root.unmount();
+      return bytes / count;
+    },
+  });
   registry.dispose();
   client.clear();
   client.unmount();
   await window.happyDOM.close();
-  const verityPerRow = (verity.bytes - plain.bytes) / count;
-  const peerPerRow = (peer.bytes - plain.bytes) / count;
+
+  const m = medians(samples);
+  const verity = m.verity - m.plain;
+  const peer = m.queryCore - m.plain;
+  const result = {
+    rows: count,
+    plainRowBytes: Math.round(m.plain),
+    verityRowBytes: Math.round(verity),
+    queryCoreRowBytes: Math.round(peer),
+    ratio: round(ratio(peer, verity)),
+  };
   return {
-    name: `memory per rendered row over a plain row (${count} rows, cached data)`,
-    verity: verityPerRow,
-    peer: peerPerRow,
-    unit: 'bytes',
-    ratio: verityPerRow / peerPerRow,
+    result,
+    rows: [
+      {
+        figure: `memory per rendered row, over a plain row (${count} rows, cached)`,
+        verity,
+        peer,
+        unit: 'bytes',
+        ratio: result.ratio,
+      },
+    ],
   };
 }

@@ -62,6 +62,13 @@ abstract class ObservedView<T> {
   }
 }
 
+const noop = (): void => {};
+
+/** A snapshot that never changes: what a hook shows on its first render, before its read starts. */
+export function fixedSource<T>(snapshot: T): SnapshotSource<T> {
+  return { getSnapshot: () => snapshot, subscribe: () => noop };
+}
+
 /** The view of one ref that a hook follows; before its first read (or when disabled) it shows a placeholder. */
 export class RefView<T> extends ObservedView<T> {
   readonly #placeholder: T;

@@ -22,9 +22,14 @@ export function useCollection<K extends CollectionKey>(
   options: UseCollectionOptions<CollectionParams<K>> = {},
 ): CollectionResult<CollectionMetaData<K>> {
   const registry = useRegistry();
-  const [state] = useState(() => createHookState<CollectionView<CollectionMetaData<K>>>(IDLE_COLLECTION));
   const { params, force, silent } = options;
   const enabled = options.enabled !== false;
+  const [state] = useState(() =>
+    createHookState<CollectionView<CollectionMetaData<K>>>(
+      IDLE_COLLECTION,
+      enabled ? registry.peekCollection(name, params) : null,
+    ),
+  );
   // Params are compared by value: a new object with the same fields is the same read.
   const key = paramsKey(params as Params | null | undefined);
   // biome-ignore lint/correctness/useExhaustiveDependencies: `params` is read through its key, its value.

@@ -4,7 +4,7 @@ import { useLayoutEffect, useMemo, useState } from 'react';
 import type { ItemId } from '../registry/types';
 import { IDLE_ITEM, type ItemView, wholeSnapshot } from './idle';
 import { useRegistry } from './provider';
-import { RefView } from './ref-view';
+import { fixedSource, RefView } from './ref-view';
 import type { ItemData, ItemResult, ItemType } from './schema';
 import { type Reads, sameReads, trackedResult } from './tracked-result';
 
@@ -22,11 +22,17 @@ export interface HookState<TView> {
   readonly compare: (a: TView, b: TView) => boolean;
 }
 
+/**
+ * `cached` is the entry's snapshot when it is already cached: the first render shows it (no idle frame, and
+ * no second render when the read in the effect finds it fresh).
+ */
 export function createHookState<TView extends { data: unknown; meta: object }>(
   idle: TView,
+  cached: TView | null,
 ): HookState<TView> {
   const reads: Reads = new Set();
-  return { view: new RefView<TView>(idle), reads, compare: sameReads(reads) };
+  const view = new RefView<TView>(idle, cached ? fixedSource(cached) : null);
+  return { view, reads, compare: sameReads(reads) };
 }
 
 export function useItem<K extends ItemType>(
@@ -36,8 +42,13 @@ export function useItem<K extends ItemType>(
   options: UseItemOptions = {},
 ): ItemResult<ItemData<K>> {
   const registry = useRegistry();
-  const [state] = useState(() => createHookState<ItemView<ItemData<K>>>(IDLE_ITEM));
   const readId = options.enabled === false ? null : (id ?? null);
+  const [state] = useState(() =>
+    createHookState<ItemView<ItemData<K>>>(
+      IDLE_ITEM,
+      readId === null ? null : registry.peekItem(type, readId),
+    ),
+  );
   const { force, silent } = options;
   // A layout effect: the read starts after render (never during it) but before paint, so no idle frame shows.
   useLayoutEffect(() => {

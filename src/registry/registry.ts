@@ -3,6 +3,8 @@ import { type Actor, createActor } from 'xstate';
 import { createCoordinatorMachine } from '../machines/coordinator.machine';
 import { type EntryEmitted, isLevelFresh, levelOf, type StampedData } from '../machines/entry.machine';
 import { VerityError } from '../protocol/errors';
+import { itemIdKey } from '../protocol/id';
+import { CLIENT_ID_HEADER, DIRECTIVE_REQUEST_HEADER } from '../protocol/names';
 import { mutate } from '../transport/mutate';
 import { DirectiveBatcher } from './directive-batch';
 import { Entry, type EntryHost } from './entry';
@@ -30,11 +32,13 @@ import type {
   ChangeEvent,
   CollectionConfig,
   CollectionRef,
+  CollectionSnapshot,
   DirectiveSource,
   FetchCollectionOptions,
   FetchItemOptions,
   ItemId,
   ItemRef,
+  ItemSnapshot,
   LifecycleEvent,
   LifecycleEventName,
   Params,
@@ -98,6 +102,16 @@ export interface Registry<S extends RegistrySchema = DefaultSchema> {
   isItemLoading(type: TypeName<S>, id: ItemId, level?: string | null): boolean;
   isCollectionLoading(name: CollectionName<S>, params?: Params | null): boolean;
   hasAnyInFlightRequests(): boolean;
+  /**
+   * The cached snapshot of an item, or null when it is not cached: no fetch, and not counted as a use (the
+   * React hooks show it on their first render, before their read starts in an effect).
+   */
+  peekItem<K extends TypeName<S>>(type: K, id: ItemId): ItemSnapshot<S['types'][K]> | null;
+  /** The cached snapshot of a collection param set, or null; no fetch, not counted as a use. */
+  peekCollection<K extends CollectionName<S>>(
+    name: K,
+    params?: ParamsOf<S, K> | null,
+  ): CollectionSnapshot<MetaOf<S, K>> | null;
   applyDirectives(directives: unknown, options?: ApplyOptions): Promise<ApplyReport>;
   applyDirective(directive: unknown, options?: ApplyOptions): Promise<ApplyReport>;
   ingestEnvelope(envelope: unknown): void;
@@ -163,8 +177,8 @@ function randomId(): string {
 }
 
 export function normalizeId(type: string, id: unknown): string {
-  if (typeof id === 'string' && id !== '') return id;
-  if (typeof id === 'number' && Number.isFinite(id)) return String(id);
+  const key = itemIdKey(id);
+  if (key !== null) return key;
   throw new VerityError(
     'INVALID_ID',
     `Item ids are non-empty strings or finite numbers; fetchItem('${type}', …) got ${describe(id)}.`,
@@ -353,6 +367,20 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
     return owner.entries.get(this.#collectionKey(owner, params))?.inFlight() ?? false;
   }
 
+  peekItem<K extends TypeName<S>>(type: K, id: ItemId): ItemSnapshot<S['types'][K]> | null {
+    const entry = this.#typeOwner(type).entries.get(normalizeId(type, id));
+    return entry ? (entry.view() as unknown as ItemSnapshot<S['types'][K]>) : null;
+  }
+
+  peekCollection<K extends CollectionName<S>>(
+    name: K,
+    params?: ParamsOf<S, K> | null,
+  ): CollectionSnapshot<MetaOf<S, K>> | null {
+    const owner = this.#collectionOwner(name);
+    const entry = owner.entries.get(this.#collectionKey(owner, params));
+    return entry ? (entry.view() as unknown as CollectionSnapshot<MetaOf<S, K>>) : null;
+  }
+
   hasAnyInFlightRequests(): boolean {
     return this.#inFlight.size > 0;
   }
@@ -428,12 +456,14 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
     // Header names are case-insensitive: a caller's own spelling of ours must not be sent twice.
     for (const [name, value] of Object.entries(extra)) {
       const lower = name.toLowerCase();
-      if (lower !== 'x-verity-client-id' && lower !== 'x-verity-directive-request') headers[name] = value;
+      if (lower !== CLIENT_ID_HEADER.toLowerCase() && lower !== DIRECTIVE_REQUEST_HEADER.toLowerCase()) {
+        headers[name] = value;
+      }
     }
     return {
       ...headers,
-      'X-Verity-Client-ID': this.clientId,
-      'X-Verity-Directive-Request': 'send me directives',
+      [CLIENT_ID_HEADER]: this.clientId,
+      [DIRECTIVE_REQUEST_HEADER]: 'send me directives',
     };
   }
 
