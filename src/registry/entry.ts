@@ -230,9 +230,10 @@ export class Entry implements StalenessWatcher {
     if (actor) {
       this.#rest = restOf(actor);
       this.#actor = null;
-      this.owner.host.clock.unwatch(this);
       actor.stop();
     }
+    // A resting entry with subscribers is watched too: the clock must not keep a removed entry alive.
+    this.owner.host.clock.unwatch(this);
     this.#releaseWaiters();
     const listeners = this.#listeners;
     this.#listeners = null;
