@@ -117,7 +117,7 @@ export class StreamLink {
       maxRetryMs: settings.maxRetryMs,
       backoffMultiplier: settings.backoffMultiplier,
       maxFrameBytes: settings.maxFrameBytes,
-      resumeFrom: () => this.#tracker.last(settings.audience),
+      resumeFrom: () => this.#tracker.resumePoint(settings.audience),
     }).subscribe((signal) => this.#onSignal(signal));
   }
 
@@ -297,7 +297,7 @@ export class StreamLink {
       });
     }
     if (observation.kind === 'duplicate') return;
-    if (observation.kind === 'gap' || observation.kind === 'reset') {
+    if (observation.kind === 'gap' || observation.kind === 'reset' || observation.kind === 'epoch') {
       const gap: GapInfo = {
         audience: observation.audience,
         lastSeq: observation.lastSeq,
