@@ -4,11 +4,13 @@ import type { CollectionData, CollectionMeta, ItemMeta } from '../registry/types
 export interface ItemView<TData> {
   readonly data: TData | null;
   readonly meta: ItemMeta;
+  readonly predicted?: TData;
 }
 
 export interface CollectionView<TMeta> {
   readonly data: CollectionData<TMeta> | null;
   readonly meta: CollectionMeta;
+  readonly predicted?: CollectionData<TMeta>;
 }
 
 const idleBase = {
@@ -19,6 +21,7 @@ const idleBase = {
   lastFetched: null,
   activeQueryId: null,
   lastUsedAt: null,
+  isPredicted: false,
 } as const;
 
 export const IDLE_ITEM: ItemView<never> = Object.freeze({

@@ -4,17 +4,18 @@ import type { VerityResult } from './schema';
 interface Snapshot {
   readonly data: unknown;
   readonly meta: object;
+  readonly predicted?: unknown;
 }
 
 /**
- * The fields components read: `data` and `meta.<field>`. Empty until the first read; an empty set means
+ * The fields components read: `data`, `predicted` and `meta.<field>`. Empty until the first read; an empty set means
  * "re-render on any change" (nothing is known yet), as in TanStack Query's tracked results.
  */
 export type Reads = Set<string>;
 
 /** Wraps one snapshot as `{ data, meta, predicted }`, recording reads into `reads`. */
 export function trackedResult<TData, TMeta extends object>(
-  snapshot: { readonly data: TData | null; readonly meta: TMeta },
+  snapshot: { readonly data: TData | null; readonly meta: TMeta; readonly predicted?: TData },
   reads: Reads,
 ): VerityResult<TData, TMeta> {
   let meta: TMeta | null = null;
@@ -32,7 +33,10 @@ export function trackedResult<TData, TMeta extends object>(
       });
       return meta;
     },
-    predicted: undefined,
+    get predicted() {
+      reads.add('predicted');
+      return snapshot.predicted;
+    },
   };
 }
 
@@ -44,6 +48,8 @@ export function sameReads(reads: Reads): (a: Snapshot, b: Snapshot) => boolean {
     for (const read of reads) {
       if (read === 'data') {
         if (a.data !== b.data) return false;
+      } else if (read === 'predicted') {
+        if (a.predicted !== b.predicted) return false;
       } else if (field(a.meta, read) !== field(b.meta, read)) {
         return false;
       }
