@@ -8,11 +8,13 @@ import type {
   ChangeEvent,
   CollectionConfig,
   CollectionRef,
+  CollectionSnapshot,
   DirectiveSource,
   FetchCollectionOptions,
   FetchItemOptions,
   ItemId,
   ItemRef,
+  ItemSnapshot,
   LifecycleEvent,
   LifecycleEventName,
   Params,
@@ -75,6 +77,16 @@ export interface Registry<S extends RegistrySchema = DefaultSchema> {
   isItemLoading(type: TypeName<S>, id: ItemId, level?: string | null): boolean;
   isCollectionLoading(name: CollectionName<S>, params?: Params | null): boolean;
   hasAnyInFlightRequests(): boolean;
+  /**
+   * The cached snapshot of an item, or null when it is not cached: no fetch, and not counted as a use (the
+   * React hooks show it on their first render, before their read starts in an effect).
+   */
+  peekItem<K extends TypeName<S>>(type: K, id: ItemId): ItemSnapshot<S['types'][K]> | null;
+  /** The cached snapshot of a collection param set, or null; no fetch, not counted as a use. */
+  peekCollection<K extends CollectionName<S>>(
+    name: K,
+    params?: ParamsOf<S, K> | null,
+  ): CollectionSnapshot<MetaOf<S, K>> | null;
   applyDirectives(directives: unknown, options?: ApplyOptions): Promise<ApplyReport>;
   applyDirective(directive: unknown, options?: ApplyOptions): Promise<ApplyReport>;
   ingestEnvelope(envelope: unknown): void;

@@ -44,11 +44,13 @@ import type {
   ChangeEvent,
   CollectionConfig,
   CollectionRef,
+  CollectionSnapshot,
   DirectiveSource,
   FetchCollectionOptions,
   FetchItemOptions,
   ItemId,
   ItemRef,
+  ItemSnapshot,
   LifecycleEvent,
   LifecycleEventName,
   Params,
@@ -292,6 +294,20 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
   isCollectionLoading(name: CollectionName<S>, params?: Params | null): boolean {
     const owner = this.#collectionOwner(name);
     return owner.entries.get(this.#collectionKey(owner, params))?.inFlight() ?? false;
+  }
+
+  peekItem<K extends TypeName<S>>(type: K, id: ItemId): ItemSnapshot<S['types'][K]> | null {
+    const entry = this.#typeOwner(type).entries.get(normalizeId(type, id));
+    return entry ? (entry.view() as unknown as ItemSnapshot<S['types'][K]>) : null;
+  }
+
+  peekCollection<K extends CollectionName<S>>(
+    name: K,
+    params?: ParamsOf<S, K> | null,
+  ): CollectionSnapshot<MetaOf<S, K>> | null {
+    const owner = this.#collectionOwner(name);
+    const entry = owner.entries.get(this.#collectionKey(owner, params));
+    return entry ? (entry.view() as unknown as CollectionSnapshot<MetaOf<S, K>>) : null;
   }
 
   hasAnyInFlightRequests(): boolean {
@@ -793,6 +809,19 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
 function request(level: string, mode: RequestMode, silent: boolean | undefined): EntryEvent {
   return { type: 'REQUEST', level, mode, loud: silent === undefined ? undefined : !silent };
 }
+
+// The public types have their own file; importers of this module keep finding them here.
+export type {
+  CollectionName,
+  DefaultSchema,
+  DevtoolsSnapshot,
+  MetaOf,
+  ParamsOf,
+  Registry,
+  RegistrySchema,
+  RegistryState,
+  TypeName,
+} from './registry-api';
 
 export function createRegistry<S extends RegistrySchema = DefaultSchema>(
   options?: RegistryOptions,
