@@ -3,6 +3,14 @@
 export type { VerityErrorCode } from './protocol/errors';
 export { VerityError } from './protocol/errors';
 export type {
+  AwaitTruth,
+  MutateOptions,
+  Predictions,
+  PredictionTransform,
+  PredictionTransforms,
+} from './registry/predictions';
+export { definePredictions } from './registry/predictions';
+export type {
   DefaultSchema,
   DevtoolsSnapshot,
   Registry,

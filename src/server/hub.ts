@@ -131,6 +131,9 @@ class Hub implements DirectiveHub {
     }
   };
 
+  readonly emitWrite: DirectiveHub['emitWrite'] = async (graph, write, input, options) =>
+    this.emit(graph.directivesFor(write, input), options);
+
   readonly handleRequest = async (request: Request): Promise<Response> => {
     if (request.method !== 'GET') return refusalResponse(methodNotAllowed(request.method));
     const admitted = await this.#admit(new URL(request.url), request.headers);
