@@ -136,6 +136,27 @@ describe('while a mutation is pending', () => {
     expect(seen.at(-1)).toBeUndefined();
     expect(seen.filter((count) => count !== undefined && count !== 2)).toEqual([]);
   });
+
+  it('items of a predicted type: every cached id gets the transform, which decides what changes', async () => {
+    const registry = start();
+    const p1 = registry.fetchItem('product', 'p1');
+    const p2 = registry.fetchItem('product', 'p2');
+    await settleWindow();
+    const stock = definePredictions<'product', AddToCart, { product: { id: string; stock: number } }>({
+      product: (current, input) =>
+        current && current.id === input.productId
+          ? { ...current, stock: current.stock - input.quantity }
+          : current!,
+    });
+    const done = post(registry, { productId: 'p1', quantity: 2 }, stock);
+    expect(p1.predicted).toEqual({ id: 'p1', stock: 3 });
+    expect(p1.data).toEqual({ id: 'p1', stock: 5 });
+    expect(p2.predicted).toEqual({ id: 'p2', stock: 5 });
+    requests[0]!.resolve(json({ ok: true, directives: commit({ productId: 'p1', quantity: 2 }) }));
+    await settleWindow();
+    await done;
+    expect([p1.data, p1.predicted, p2.predicted]).toEqual([{ id: 'p1', stock: 3 }, undefined, undefined]);
+  });
 });
 
 describe('stacking and rebase', () => {

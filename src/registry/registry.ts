@@ -164,6 +164,30 @@ export interface DevtoolsSnapshot extends RegistryState {
 
 type ReadMode = 'read' | 'force' | 'directive' | 'resync';
 
+type FetchPhase = 'intent' | 'success' | 'error' | 'complete' | 'skip' | 'coalesced' | 'aborted';
+
+/** Event names spelled out once, so an emit builds no string to find its listeners. */
+const FETCH_EVENTS: Record<'item' | 'collection', Record<FetchPhase, LifecycleEventName>> = {
+  item: {
+    intent: 'item:fetch:intent',
+    success: 'item:fetch:success',
+    error: 'item:fetch:error',
+    complete: 'item:fetch:complete',
+    skip: 'item:fetch:skip',
+    coalesced: 'item:fetch:coalesced',
+    aborted: 'item:fetch:aborted',
+  },
+  collection: {
+    intent: 'collection:fetch:intent',
+    success: 'collection:fetch:success',
+    error: 'collection:fetch:error',
+    complete: 'collection:fetch:complete',
+    skip: 'collection:fetch:skip',
+    coalesced: 'collection:fetch:coalesced',
+    aborted: 'collection:fetch:aborted',
+  },
+};
+
 function randomId(): string {
   const crypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
   if (crypto?.randomUUID) return crypto.randomUUID();
@@ -884,9 +908,10 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
       : { name: entry.owner.name, params: entry.params, paramsKey: entry.key };
   }
 
-  #emitFetch(entry: Entry, phase: string, level: string, detail: Record<string, unknown>): void {
-    if (!this.#lifecycle.listening) return;
-    const event = `${entry.owner.kind}:fetch:${phase}` as LifecycleEventName;
+  #emitFetch(entry: Entry, phase: FetchPhase, level: string, detail: Record<string, unknown>): void {
+    // Reads are the hot path: nothing is built unless this very event has a listener.
+    const event = FETCH_EVENTS[entry.owner.kind][phase];
+    if (!this.#lifecycle.wants(event)) return;
     const base = this.#describeEntry(entry);
     this.#lifecycle.emit(
       event,
