@@ -8,6 +8,7 @@ export type {
   Predictions,
   PredictionTransform,
   PredictionTransforms,
+  StoredTransform,
 } from './registry/predictions';
 export { definePredictions } from './registry/predictions';
 export type {

@@ -18,10 +18,13 @@ export type PredictionTransforms<Names extends string, Input, Data = Record<Name
   readonly [N in Names]: PredictionTransform<Input, TruthOf<Data, N>> | AwaitTruth;
 };
 
+/** A transform as stored: any truth type fits (`never` in), so predictions for different names share one map. */
+export type StoredTransform<Input> = (current: never, input: Input) => unknown;
+
 /** What `definePredictions` returns, for `mutate(input, init, { predict, input })`. */
 export interface Predictions<Names extends string = string, Input = unknown> {
   readonly names: readonly Names[];
-  readonly transforms: { readonly [N in Names]: PredictionTransform<Input, never> | AwaitTruth };
+  readonly transforms: { readonly [N in Names]: StoredTransform<Input> | AwaitTruth };
 }
 
 export interface MutateOptions<Input = unknown> {
@@ -54,7 +57,7 @@ export function definePredictions<Names extends string, Input, Data = Record<Nam
   }
   const predictions = Object.freeze({
     names: Object.freeze(Object.keys(transforms)) as readonly Names[],
-    transforms: Object.freeze({ ...transforms }) as Predictions<Names, Input>['transforms'],
+    transforms: Object.freeze({ ...transforms }),
   });
   defined.add(predictions);
   return predictions;
