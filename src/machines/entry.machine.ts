@@ -132,7 +132,7 @@ function isFresh(state: LevelState, now: number): boolean {
   return state.at !== null && state.error === null && now < state.until;
 }
 
-/** Whether a fetch a request starts shows loading (SPEC §3 "first reads are loud", "silent vs loud"). */
+/** Whether a fetch a request starts shows loading: first reads are loud; directives, resyncs and refetches are not. */
 function loudness(event: Extract<EntryEvent, { type: 'REQUEST' }>, state: LevelState): boolean {
   if (event.mode === 'directive' || event.mode === 'resync' || event.loud === false) return false;
   if (event.mode === 'force' && event.loud === true) return true;

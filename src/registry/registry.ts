@@ -805,7 +805,7 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
   }
 }
 
-/** A read's request: `silent: true` never shows loading, `silent: false` asks to (SPEC §3 "silent vs loud"). */
+/** A read's request: `silent: true` never shows loading, `silent: false` asks to. */
 function request(level: string, mode: RequestMode, silent: boolean | undefined): EntryEvent {
   return { type: 'REQUEST', level, mode, loud: silent === undefined ? undefined : !silent };
 }
