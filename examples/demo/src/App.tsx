@@ -33,7 +33,8 @@ export function App({ activity, registry }: { activity: Activity; registry: Demo
           <h1>Invoices</h1>
           <p className="tagline">
             A <code>verity-xstate</code> demo: the server says what changed, the client refetches the least it
-            can. Open this page in a second window, edit an invoice in one, and watch the other.
+            can. Open this page in a second window, edit an invoice in one, and watch the other update. The
+            panel on the right shows every request this page makes, every directive it gets, and the stream.
           </p>
         </div>
         <div className="topbar-actions">

@@ -3,7 +3,7 @@
 import { type FormEvent, useState } from 'react';
 import { type InvoiceDetail, type InvoiceStatus, STATUSES } from '../shared/invoice';
 import { EntryState } from './EntryState';
-import { formatDay, formatMoney, formatTime } from './format';
+import { formatDay, formatMoment, formatMoney } from './format';
 import { useInvoiceDetail } from './hooks';
 import type { DemoRegistry } from './registry';
 
@@ -46,7 +46,7 @@ export function DetailPanel({ id, registry }: { id: string | null; registry: Dem
             <dd>{invoice.email}</dd>
             <dt>Version</dt>
             <dd data-testid="detail-version">
-              v{invoice.version}, updated {formatTime(invoice.updatedAt)}
+              v{invoice.version}, updated {formatMoment(invoice.updatedAt)}
             </dd>
           </dl>
           <table className="lines">
@@ -67,7 +67,7 @@ export function DetailPanel({ id, registry }: { id: string | null; registry: Dem
           <ol className="history">
             {[...invoice.history].reverse().map((entry) => (
               <li key={`${entry.at}:${entry.text}`}>
-                <span className="mono muted">{formatTime(entry.at)}</span> {entry.text}
+                <span className="mono muted">{formatMoment(entry.at)}</span> {entry.text}
               </li>
             ))}
           </ol>

@@ -51,7 +51,7 @@ export function InvoiceList({ params, onParams, selected, onSelect }: Props) {
       <div className="toolbar">
         <input
           type="search"
-          placeholder="Search number or customer"
+          placeholder="Search invoices"
           value={search}
           onChange={(event) => setSearch(event.target.value)}
           data-testid="search-input"

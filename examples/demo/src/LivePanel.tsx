@@ -1,6 +1,7 @@
 // The live panel: the directive stream's state, then what this page asked the server for and what the
 // server told it, newest first.
 import { useSyncExternalStore } from 'react';
+import { useIsFetching } from 'verity-xstate/react';
 import type { Activity, StreamState } from './activity';
 
 export function LivePanel({ activity, clientId }: { activity: Activity; clientId: string }) {
@@ -8,8 +9,15 @@ export function LivePanel({ activity, clientId }: { activity: Activity; clientId
   return (
     <aside className="card live" aria-label="What the library is doing">
       <StreamStatus stream={stream} clientId={clientId} />
+      <p className="legend">
+        Entry states: <span className="entry entry-fresh">fresh</span>{' '}
+        <span className="entry entry-stale">stale</span>{' '}
+        <span className="entry entry-fetching">fetching</span> <span className="entry entry-idle">idle</span>{' '}
+        <span className="entry entry-error">error</span>. Rows are read at the <code>summary</code> level, the
+        panel at <code>detail</code>.
+      </p>
       <h3>Requests</h3>
-      <ol className="log" data-testid="request-log">
+      <ol className="log requests" data-testid="request-log">
         {requests.map((row) => (
           <li
             key={row.n}
@@ -17,8 +25,10 @@ export function LivePanel({ activity, clientId }: { activity: Activity; clientId
           >
             <span className="mono muted">{row.at}</span>
             <span className="mono method">{row.method}</span>
+            <span className="mono muted status-code">
+              {row.status === null ? '…' : `${row.status} · ${row.ms} ms`}
+            </span>
             <span className="mono path">{row.path}</span>
-            <span className="mono muted">{row.status === null ? '…' : `${row.status} · ${row.ms} ms`}</span>
           </li>
         ))}
       </ol>
@@ -37,6 +47,7 @@ export function LivePanel({ activity, clientId }: { activity: Activity; clientId
 }
 
 function StreamStatus({ stream, clientId }: { stream: StreamState; clientId: string }) {
+  const inFlight = useIsFetching();
   return (
     <div className="stream" data-testid="stream-status" data-phase={stream.phase}>
       <div className="stream-head">
@@ -56,6 +67,10 @@ function StreamStatus({ stream, clientId }: { stream: StreamState; clientId: str
         <dt>Hellos · resyncs</dt>
         <dd className="mono" data-testid="stream-counts">
           {stream.hellos} · {stream.resyncs}
+        </dd>
+        <dt>Fetches in flight</dt>
+        <dd className="mono" data-testid="in-flight">
+          {inFlight}
         </dd>
         <dt>Client id</dt>
         <dd

@@ -42,6 +42,15 @@ function clock(): string {
   return new Date().toISOString().slice(11, 23);
 }
 
+/** The path as the log shows it: a long `ids=` list is shortened to its first few ids and a count. */
+function displayPath(url: URL): string {
+  const ids = url.searchParams.get('ids')?.split(',') ?? [];
+  if (ids.length <= 4) return decodeURIComponent(url.pathname + url.search);
+  const search = new URLSearchParams(url.search);
+  search.set('ids', `${ids.slice(0, 3).join(',')},…`);
+  return `${url.pathname}?${decodeURIComponent(search.toString())} (${ids.length} ids)`;
+}
+
 function describeDirective(directive: unknown): string {
   if (typeof directive !== 'object' || directive === null) return JSON.stringify(directive);
   const { op, name, id, params, result } = directive as Record<string, unknown>;
@@ -80,7 +89,7 @@ export class Activity {
   readonly fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const request = new Request(input, init);
     const n = this.#next();
-    const path = new URL(request.url).pathname + new URL(request.url).search;
+    const path = displayPath(new URL(request.url));
     const started = performance.now();
     const row: RequestRow = { n, at: clock(), method: request.method, path, status: null, ms: null };
     this.#update({ requests: [row, ...this.#snapshot.requests].slice(0, MAX_ROWS) });

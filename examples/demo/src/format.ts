@@ -17,3 +17,8 @@ export function formatDay(iso: string): string {
 export function formatTime(iso: string | null): string {
   return iso ? new Date(iso).toISOString().slice(11, 19) : '—';
 }
+
+/** "04 May 2026, 13:05:10" (UTC, like the rest of the page). */
+export function formatMoment(iso: string): string {
+  return `${formatDay(iso)}, ${formatTime(iso)}`;
+}
