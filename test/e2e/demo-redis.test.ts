@@ -2,9 +2,9 @@
 // through one process reaches the context on the other through the Redis backplane.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DemoProcess, startDemo } from '../support/demo-process';
 import { type RedisServer, startRedisServer } from '../support/redis-server';
 import { type DemoTab, launchChromium, openTab } from './support/browser';
-import { type DemoProcess, startDemo } from './support/demo-process';
 
 const INVOICE = '12';
 

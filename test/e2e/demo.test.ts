@@ -3,8 +3,8 @@
 // after the server process is killed and started again.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DemoProcess, startDemo } from '../support/demo-process';
 import { type ApiRequest, type DemoTab, launchChromium, openTab, screenshot } from './support/browser';
-import { type DemoProcess, startDemo } from './support/demo-process';
 
 const INVOICE = '7';
 const EDIT_VISIBLE_MS = 2_000;
