@@ -1,44 +1,41 @@
-// Core cache benchmarks, each next to @tanstack/query-core measured in the same run.
-import { QueryClient } from '@tanstack/query-core';
+// Cache benchmarks, each next to @tanstack/query-core measured in the same process and run, alternating.
+import { performance } from 'node:perf_hooks';
+import { QueryClient, QueryObserver } from '@tanstack/query-core';
 import { createRegistry, type Registry } from '../src/index';
+import { alternate, busyMs, drain, heapUsed, medians, ratio, round } from './harness';
+import type { BenchOutput } from './report';
 
-export interface BenchRow {
-  name: string;
-  verity: number;
-  peer: number;
-  unit: string;
-  /** verity / peer: below 1 is better than the peer. */
-  ratio: number;
+/** Long enough that no staleness timer fires during a bench, on either side. */
+const QUIET_MS = 60 * 60_000;
+
+interface Todo {
+  id: string;
+  title: string;
+  done: boolean;
 }
 
-const gc = (globalThis as { gc?: () => void }).gc;
+type TodoRegistry = Registry<{ types: { todo: Todo }; collections: Record<never, never> }>;
 
-function collect(): void {
-  if (!gc) throw new Error('Run the benchmarks with node --expose-gc (npm run bench does).');
-  for (let i = 0; i < 3; i++) gc();
-}
+const todo = (id: string): Todo => ({ id, title: `todo ${id}`, done: false });
 
-async function drain(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-function verityRegistry(): Registry {
-  return createRegistry({
-    // resyncWindowMs 0: only subscribers make an entry active, so a directive on an idle entry marks it stale.
+function verityRegistry(bulkDelayMs = 0): TodoRegistry {
+  const registry: TodoRegistry = createRegistry({
+    // resyncWindowMs 0: only subscribers make an entry active, so a directive on an unsubscribed entry marks it stale.
     sse: { enabled: false, resyncWindowMs: 0 },
-    bulk: { delayMs: 0 },
+    bulk: { delayMs: bulkDelayMs },
     memory: { sweepIntervalMs: 0 },
+    stalenessMs: QUIET_MS,
     logging: { level: 'silent' },
   });
+  registry.createType('todo', { fetch: async (id) => todo(id) });
+  return registry;
 }
 
-async function fillVerity(registry: Registry, count: number): Promise<void> {
-  registry.createType('todo', { fetch: async (id) => ({ id, title: `todo ${id}`, done: false }) });
+function queryClient(): QueryClient {
+  return new QueryClient({ defaultOptions: { queries: { staleTime: QUIET_MS, gcTime: QUIET_MS } } });
+}
+
+async function fillVerity(registry: TodoRegistry, count: number): Promise<void> {
   for (let i = 0; i < count; i++) registry.fetchItem('todo', i);
   while (registry.hasAnyInFlightRequests()) await drain();
 }
@@ -47,138 +44,282 @@ async function fillQueryCore(client: QueryClient, count: number): Promise<void> 
   const pending: Promise<unknown>[] = [];
   for (let i = 0; i < count; i++) {
     const id = String(i);
-    pending.push(
-      client.fetchQuery({
-        queryKey: ['todo', id],
-        queryFn: async () => ({ id, title: `todo ${id}`, done: false }),
-      }),
-    );
+    pending.push(client.fetchQuery({ queryKey: ['todo', id], queryFn: async () => todo(id) }));
   }
   await Promise.all(pending);
 }
 
-/** Heap bytes per idle cached entry (fetched, no subscriber), default settings for both. */
-export async function memoryPerIdleEntry(count = 20_000): Promise<BenchRow> {
-  collect();
-  const before = process.memoryUsage().heapUsed;
-  const registry = verityRegistry();
-  await fillVerity(registry, count);
-  collect();
-  const verity = (process.memoryUsage().heapUsed - before) / count;
-  registry.dispose();
-
-  collect();
-  const beforePeer = process.memoryUsage().heapUsed;
-  const client = new QueryClient();
-  await fillQueryCore(client, count);
-  collect();
-  const peer = (process.memoryUsage().heapUsed - beforePeer) / count;
-  client.clear();
-  return {
-    name: `memory per idle entry (${count} entries)`,
-    verity,
-    peer,
-    unit: 'bytes',
-    ratio: verity / peer,
-  };
+function observeAll(client: QueryClient, count: number): Array<() => void> {
+  const unsubscribers: Array<() => void> = [];
+  for (let i = 0; i < count; i++) {
+    const id = String(i);
+    const observer = new QueryObserver(client, { queryKey: ['todo', id], queryFn: async () => todo(id) });
+    unsubscribers.push(observer.subscribe(() => {}));
+  }
+  return unsubscribers;
 }
 
-/** Time to tear down a cache of live entries: every entry subscribed (a running actor / an observer). */
-export async function disposeLive(count = 10_000): Promise<BenchRow> {
-  const registry = verityRegistry();
-  await fillVerity(registry, count);
+function subscribeAll(registry: TodoRegistry, count: number): Array<() => void> {
   const unsubscribers: Array<() => void> = [];
   for (let i = 0; i < count; i++) unsubscribers.push(registry.fetchItem('todo', i).subscribe(() => {}));
-  // Collect first on both sides, so neither pays for the other's garbage.
-  collect();
-  let start = performance.now();
-  registry.dispose();
-  const verity = performance.now() - start;
-
-  const { QueryObserver } = await import('@tanstack/query-core');
-  const client = new QueryClient();
-  client.mount();
-  await fillQueryCore(client, count);
-  const peerUnsubscribers: Array<() => void> = [];
-  for (let i = 0; i < count; i++) {
-    const observer = new QueryObserver(client, {
-      queryKey: ['todo', String(i)],
-      staleTime: Number.POSITIVE_INFINITY,
-    });
-    peerUnsubscribers.push(observer.subscribe(() => {}));
-  }
-  collect();
-  start = performance.now();
-  client.clear();
-  client.unmount();
-  const peer = performance.now() - start;
-  return { name: `dispose ${count} live entries`, verity, peer, unit: 'ms', ratio: verity / peer };
+  return unsubscribers;
 }
 
 /**
- * Cost per directive of a 1,000-directive burst on a 50,000-entry cache (passive entries: marked stale, no
- * fetch), next to ONE exact-key invalidateQueries call on a query-core cache of the same size.
+ * One exact `refresh_item` on a passive entry (cached, no subscriber: it is only marked stale) in a
+ * 50,000-entry cache, next to one exact-key `invalidateQueries` (refetchType none) on a query-core cache
+ * of the same size. Busy time on both sides: the call, and the timer callbacks it causes until it settles
+ * (the directive's bulk window at its default 50 ms; query-core's batched notifications).
  */
-export async function directiveBurst(cacheSize = 50_000, burst = 1_000): Promise<BenchRow> {
-  const registry = verityRegistry();
-  await fillVerity(registry, cacheSize);
-  // Make every entry passive: a directive only marks it stale.
-  const samples: number[] = [];
-  for (let round = 0; round < 5; round++) {
-    const directives = [];
-    for (let i = 0; i < burst; i++) {
-      directives.push({ op: 'refresh_item', name: 'todo', id: (round * burst + i * 37) % cacheSize });
-    }
-    const start = performance.now();
-    await registry.applyDirectives(directives, { disableIdempotencyGuard: true });
-    samples.push((performance.now() - start) / burst);
-  }
-  const verity = median(samples);
+export async function directiveOne(entries = 50_000, rounds = 21): Promise<BenchOutput> {
+  const registry = verityRegistry(50);
+  await fillVerity(registry, entries);
+  const client = queryClient();
+  await fillQueryCore(client, entries);
+  // A different entry each time, spread over the cache, so no call finds its target already stale.
+  let verityNext = 0;
+  let peerNext = 0;
+  const pick = (n: number): string => String((n * 7919) % entries);
+  const samples = await alternate(rounds + 3, {
+    verity: () =>
+      busyMs(() => registry.applyDirectives([{ op: 'refresh_item', name: 'todo', id: pick(verityNext++) }])),
+    queryCore: () =>
+      busyMs(() =>
+        client.invalidateQueries({ queryKey: ['todo', pick(peerNext++)], exact: true, refetchType: 'none' }),
+      ),
+  });
+  // The first rounds warm both sides' code paths up; they are not part of the figure.
+  const m = medians({ verity: samples.verity.slice(3), queryCore: samples.queryCore.slice(3) });
   registry.dispose();
-
-  const client = new QueryClient();
-  await fillQueryCore(client, cacheSize);
-  const peerSamples: number[] = [];
-  for (let round = 0; round < 20; round++) {
-    const start = performance.now();
-    await client.invalidateQueries({
-      queryKey: ['todo', String(round * 97)],
-      exact: true,
-      refetchType: 'none',
-    });
-    peerSamples.push(performance.now() - start);
-  }
-  const peer = median(peerSamples);
   client.clear();
+  const verityBusyUs = round(m.verity * 1000);
+  const queryCoreUs = round(m.queryCore * 1000);
   return {
-    name: `per directive, ${burst}-burst on ${cacheSize} entries vs one exact invalidateQueries`,
-    verity,
-    peer,
-    unit: 'ms',
-    ratio: verity / peer,
+    result: { entries, verityBusyUs, queryCoreUs, ratio: round(ratio(queryCoreUs, verityBusyUs)) },
+    rows: [
+      {
+        figure: `one exact refresh_item vs invalidateQueries (${entries} entries)`,
+        verity: verityBusyUs,
+        peer: queryCoreUs,
+        unit: 'µs busy',
+        ratio: ratio(queryCoreUs, verityBusyUs),
+      },
+    ],
   };
 }
 
-/** Cold reads: create, fetch and settle `count` entries (per entry), next to query-core's fetchQuery. */
-export async function coldReads(count = 10_000): Promise<BenchRow> {
-  const registry = verityRegistry();
-  collect();
-  let start = performance.now();
-  await fillVerity(registry, count);
-  const verity = ((performance.now() - start) / count) * 1000;
-  registry.dispose();
-
-  const client = new QueryClient();
-  collect();
-  start = performance.now();
-  await fillQueryCore(client, count);
-  const peer = ((performance.now() - start) / count) * 1000;
-  client.clear();
+/**
+ * Heap bytes per entry: idle (fetched, no subscriber) and live (one subscriber), next to a query and a
+ * query plus one subscribed QueryObserver. The subscriber's own closure is on both sides.
+ */
+export async function memoryPerEntry(count = 10_000, rounds = 3): Promise<BenchOutput> {
+  const idle = { verity: [] as number[], queryCore: [] as number[] };
+  const samples = await alternate(rounds, {
+    verity: async () => {
+      const before = heapUsed();
+      const registry = verityRegistry();
+      await fillVerity(registry, count);
+      idle.verity.push((heapUsed() - before) / count);
+      const unsubscribers = subscribeAll(registry, count);
+      await drain();
+      const live = (heapUsed() - before) / count;
+      for (const unsubscribe of unsubscribers) unsubscribe();
+      registry.dispose();
+      return live;
+    },
+    queryCore: async () => {
+      const before = heapUsed();
+      const client = queryClient();
+      await fillQueryCore(client, count);
+      idle.queryCore.push((heapUsed() - before) / count);
+      const unsubscribers = observeAll(client, count);
+      await drain();
+      const live = (heapUsed() - before) / count;
+      for (const unsubscribe of unsubscribers) unsubscribe();
+      client.clear();
+      return live;
+    },
+  });
+  const live = medians(samples);
+  const idleM = medians(idle);
+  const result = {
+    entries: count,
+    idleBytes: Math.round(idleM.verity),
+    liveBytes: Math.round(live.verity),
+    queryCoreIdleBytes: Math.round(idleM.queryCore),
+    queryCoreLiveBytes: Math.round(live.queryCore),
+    idleRatio: round(ratio(idleM.queryCore, idleM.verity)),
+    liveRatio: round(ratio(live.queryCore, live.verity)),
+  };
   return {
-    name: `cold read: create, fetch, settle (${count} entries)`,
-    verity,
-    peer,
-    unit: 'µs/entry',
-    ratio: verity / peer,
+    result,
+    rows: [
+      {
+        figure: `memory per idle entry (${count} entries)`,
+        verity: result.idleBytes,
+        peer: result.queryCoreIdleBytes,
+        unit: 'bytes',
+        ratio: result.idleRatio,
+      },
+      {
+        figure: `memory per live entry, one subscriber (${count} entries)`,
+        verity: result.liveBytes,
+        peer: result.queryCoreLiveBytes,
+        unit: 'bytes',
+        ratio: result.liveRatio,
+      },
+    ],
+  };
+}
+
+/** Cold reads: create, fetch (an already resolved fetcher) and settle `count` entries; µs per entry. */
+export async function coldRead(count = 10_000, rounds = 3): Promise<BenchOutput> {
+  const samples = await alternate(rounds, {
+    verity: async () => {
+      const registry = verityRegistry();
+      heapUsed();
+      const start = performance.now();
+      await fillVerity(registry, count);
+      const us = ((performance.now() - start) / count) * 1000;
+      registry.dispose();
+      return us;
+    },
+    queryCore: async () => {
+      const client = queryClient();
+      heapUsed();
+      const start = performance.now();
+      await fillQueryCore(client, count);
+      const us = ((performance.now() - start) / count) * 1000;
+      client.clear();
+      return us;
+    },
+  });
+  const m = medians(samples);
+  const result = {
+    entries: count,
+    verityUs: round(m.verity),
+    queryCoreUs: round(m.queryCore),
+    ratio: round(ratio(m.queryCore, m.verity)),
+  };
+  return {
+    result,
+    rows: [
+      {
+        figure: `cold read: create, fetch, settle (${count} entries)`,
+        verity: result.verityUs,
+        peer: result.queryCoreUs,
+        unit: 'µs/entry',
+        ratio: result.ratio,
+      },
+    ],
+  };
+}
+
+/**
+ * Reads of entries that are cached and fresh (no fetch): `fetchItem`, also with an unrelated lifecycle
+ * listener registered (events nobody listens to must cost nothing), next to query-core's `ensureQueryData`.
+ * µs per read, over `count` reads.
+ */
+export async function freshRead(count = 10_000, rounds = 7): Promise<BenchOutput> {
+  const registry = verityRegistry();
+  await fillVerity(registry, count);
+  const listening = verityRegistry();
+  await fillVerity(listening, count);
+  listening.onLifecycle('sse:open', () => {});
+  const client = queryClient();
+  await fillQueryCore(client, count);
+  const readAll = (r: TodoRegistry): number => {
+    const start = performance.now();
+    for (let i = 0; i < count; i++) r.fetchItem('todo', i);
+    return ((performance.now() - start) / count) * 1000;
+  };
+  const samples = await alternate(rounds, {
+    verity: () => readAll(registry),
+    withListener: () => readAll(listening),
+    queryCore: async () => {
+      const start = performance.now();
+      const reads: Promise<unknown>[] = [];
+      for (let i = 0; i < count; i++) {
+        const id = String(i);
+        reads.push(client.ensureQueryData({ queryKey: ['todo', id], queryFn: async () => todo(id) }));
+      }
+      await Promise.all(reads);
+      return ((performance.now() - start) / count) * 1000;
+    },
+  });
+  registry.dispose();
+  listening.dispose();
+  client.clear();
+  const m = medians(samples);
+  const result = {
+    entries: count,
+    verityUs: round(m.verity),
+    withListenerUs: round(m.withListener),
+    queryCoreUs: round(m.queryCore),
+    ratio: round(ratio(m.queryCore, m.verity)),
+  };
+  return {
+    result,
+    rows: [
+      {
+        figure: 'fresh read (fetchItem vs ensureQueryData)',
+        verity: result.verityUs,
+        peer: result.queryCoreUs,
+        unit: 'µs/read',
+        ratio: result.ratio,
+      },
+      {
+        figure: 'fresh read, unrelated onLifecycle listener',
+        verity: result.withListenerUs,
+        peer: result.queryCoreUs,
+        unit: 'µs/read',
+        ratio: ratio(m.queryCore, m.withListener),
+      },
+    ],
+  };
+}
+
+/** Tear-down of `count` live entries (one subscriber each): `dispose()` next to `queryClient.clear()`. */
+export async function dispose(count = 10_000, rounds = 3): Promise<BenchOutput> {
+  const samples = await alternate(rounds, {
+    verity: async () => {
+      const registry = verityRegistry();
+      await fillVerity(registry, count);
+      subscribeAll(registry, count);
+      heapUsed();
+      const start = performance.now();
+      registry.dispose();
+      return performance.now() - start;
+    },
+    queryCore: async () => {
+      const client = queryClient();
+      client.mount();
+      await fillQueryCore(client, count);
+      observeAll(client, count);
+      heapUsed();
+      const start = performance.now();
+      client.clear();
+      client.unmount();
+      return performance.now() - start;
+    },
+  });
+  const m = medians(samples);
+  const result = {
+    entries: count,
+    liveMs: round(m.verity),
+    queryCoreMs: round(m.queryCore),
+    ratio: round(ratio(m.queryCore, m.verity)),
+  };
+  return {
+    result,
+    rows: [
+      {
+        figure: `dispose ${count} live entries vs clear()`,
+        verity: result.liveMs,
+        peer: result.queryCoreMs,
+        unit: 'ms',
+        ratio: result.ratio,
+      },
+    ],
   };
 }

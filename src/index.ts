@@ -1,7 +1,7 @@
 // verity-xstate: the public door of the client core.
 
-export type { VerityErrorCode } from './registry/errors';
-export { VerityError } from './registry/errors';
+export type { VerityErrorCode } from './protocol/errors';
+export { VerityError } from './protocol/errors';
 export type {
   DefaultSchema,
   DevtoolsSnapshot,

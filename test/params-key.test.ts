@@ -1,7 +1,7 @@
 // Contract of params keys, `contains` matching and params snapshots (SPEC §3 "Params keys").
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { VerityError } from '../src/registry/errors';
+import { VerityError } from '../src/protocol/errors';
 import {
   DEFAULT_PARAMS_KEY,
   isPlainObject,

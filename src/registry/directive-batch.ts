@@ -1,6 +1,6 @@
 // The coordinator's batch: directives and resyncs gathered in one window become at most one refetch per entry.
 import type { StampedData } from '../machines/entry.machine';
-import { type NormalizedDirective, normalizeDirectives } from './directive';
+import { type NormalizedDirective, normalizeDirectives } from '../protocol/directive';
 import type { Entry } from './entry';
 import { IdempotencyMemory } from './idempotency';
 import { DEFAULT_LEVEL, planRefetch } from './level-graph';

@@ -1,6 +1,8 @@
 // Performs the fetches entries ask for: single calls at once, bulk calls grouped by (type, level).
+
+import { toError, VerityError } from '../protocol/errors';
+import { itemIdKey } from '../protocol/id';
 import type { Entry } from './entry';
-import { toError, VerityError } from './errors';
 import type { CollectionOwner, TypeOwner } from './owners';
 import { isPlainObject } from './params-key';
 
@@ -165,10 +167,8 @@ function indexBulkResult(result: unknown): Map<string, unknown> | null {
   if (Array.isArray(result)) {
     for (const item of result) {
       if (item === null || typeof item !== 'object') continue;
-      const id = (item as Record<string, unknown>).id;
-      if ((typeof id === 'string' && id !== '') || (typeof id === 'number' && Number.isFinite(id))) {
-        byId.set(String(id), item);
-      }
+      const id = itemIdKey((item as Record<string, unknown>).id);
+      if (id !== null) byId.set(id, item);
     }
     return byId;
   }

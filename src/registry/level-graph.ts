@@ -1,5 +1,5 @@
 // The level graph of a type: which levels a fetched level also satisfies, stamping, and fetch planning.
-import { VerityError } from './errors';
+import { VerityError } from '../protocol/errors';
 
 export type ConversionTargets = string | true | ReadonlyArray<string | true>;
 export type LevelConversionMap = Readonly<Record<string, ConversionTargets>>;

@@ -1,6 +1,8 @@
 // Resolves createRegistry options: defaults, seed aliases, and validation of numbers.
+
+import { VerityError } from '../protocol/errors';
+import { AUDIENCE_PARAM, CLIENT_ID_PARAM, DEFAULT_AUDIENCE } from '../protocol/names';
 import type { EventSourceCtor } from '../transport/sse-stream';
-import { VerityError } from './errors';
 import type { LogLevel, RegistryOptions, ResyncContext } from './types';
 
 export interface ResolvedOptions {
@@ -74,9 +76,9 @@ export function resolveSse(input: RegistryOptions['sse'] = {}, base?: SseSetting
   const settings: SseSettings = {
     enabled: flag(input.enabled, d?.enabled ?? EventSource !== undefined),
     url: text(input.url, d?.url ?? '/api/events', 'sse.url'),
-    audience: text(input.audience, d?.audience ?? 'global', 'sse.audience'),
-    clientIdParam: text(input.clientIdParam, d?.clientIdParam ?? 'client_id', 'sse.clientIdParam'),
-    audienceParam: text(input.audienceParam, d?.audienceParam ?? 'audience', 'sse.audienceParam'),
+    audience: text(input.audience, d?.audience ?? DEFAULT_AUDIENCE, 'sse.audience'),
+    clientIdParam: text(input.clientIdParam, d?.clientIdParam ?? CLIENT_ID_PARAM, 'sse.clientIdParam'),
+    audienceParam: text(input.audienceParam, d?.audienceParam ?? AUDIENCE_PARAM, 'sse.audienceParam'),
     withCredentials: flag(input.withCredentials, d?.withCredentials ?? false),
     connectOnInit: flag(input.connectOnInit, d?.connectOnInit ?? true),
     initialRetryMs: count(input.initialRetryMs, d?.initialRetryMs ?? 2000, 'sse.initialRetryMs'),

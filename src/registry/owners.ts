@@ -1,7 +1,8 @@
 // Registered types and collections: validated config, level graph, staleness, and their entry index.
 import { createEntryMachine, type EntryMachine } from '../machines/entry.machine';
+import { VerityError } from '../protocol/errors';
+import { isItemId } from '../protocol/id';
 import type { Entry, EntryHost, EntryOwner } from './entry';
-import { VerityError } from './errors';
 import { buildLevelGraph, DEFAULT_LEVEL, type LevelGraph } from './level-graph';
 import { isPlainObject } from './params-key';
 import type {
@@ -216,7 +217,7 @@ export function toCollectionData(name: string, raw: unknown): CollectionData {
   const record = raw as Record<string, unknown>;
   const meta = record.meta === undefined ? null : record.meta;
   if (Array.isArray(record.ids)) {
-    const ids = record.ids.filter(isId);
+    const ids = record.ids.filter(isItemId);
     const count =
       typeof record.count === 'number' && Number.isFinite(record.count) ? record.count : ids.length;
     return Object.freeze({ ids: Object.freeze(ids), count, meta });
@@ -224,8 +225,8 @@ export function toCollectionData(name: string, raw: unknown): CollectionData {
   if (Array.isArray(record.items)) {
     const ids: (string | number)[] = [];
     for (const item of record.items) {
-      if (isId(item)) ids.push(item);
-      else if (item && typeof item === 'object' && isId((item as Record<string, unknown>).id)) {
+      if (isItemId(item)) ids.push(item);
+      else if (item && typeof item === 'object' && isItemId((item as Record<string, unknown>).id)) {
         ids.push((item as Record<string, unknown>).id as string | number);
       }
     }
@@ -235,10 +236,6 @@ export function toCollectionData(name: string, raw: unknown): CollectionData {
     'INVALID_RESPONSE',
     `Collection '${name}' fetch returned an object without ids or items; return { ids: [...], count?, meta? }.`,
   );
-}
-
-function isId(value: unknown): value is string | number {
-  return (typeof value === 'string' && value !== '') || (typeof value === 'number' && Number.isFinite(value));
 }
 
 export function describe(value: unknown): string {

@@ -1,5 +1,5 @@
 // Params identity: the stable JSON key of collection params, `contains` matching and frozen params snapshots.
-import { VerityError } from './errors';
+import { VerityError } from '../protocol/errors';
 
 export const DEFAULT_PARAMS_KEY = '{}';
 

@@ -2,10 +2,12 @@
 import { type Actor, createActor } from 'xstate';
 import { createCoordinatorMachine } from '../machines/coordinator.machine';
 import { type EntryEmitted, isLevelFresh, levelOf, type StampedData } from '../machines/entry.machine';
+import { VerityError } from '../protocol/errors';
+import { itemIdKey } from '../protocol/id';
+import { CLIENT_ID_HEADER, DIRECTIVE_REQUEST_HEADER } from '../protocol/names';
 import { mutate } from '../transport/mutate';
 import { DirectiveBatcher } from './directive-batch';
 import { Entry, type EntryHost } from './entry';
-import { VerityError } from './errors';
 import { FetchRunner, type FetchStrategy } from './fetch-runner';
 import { DEFAULT_LEVEL, normalizeLevel, planRefetch } from './level-graph';
 import { Lifecycle, Logger } from './lifecycle';
@@ -163,8 +165,8 @@ function randomId(): string {
 }
 
 export function normalizeId(type: string, id: unknown): string {
-  if (typeof id === 'string' && id !== '') return id;
-  if (typeof id === 'number' && Number.isFinite(id)) return String(id);
+  const key = itemIdKey(id);
+  if (key !== null) return key;
   throw new VerityError(
     'INVALID_ID',
     `Item ids are non-empty strings or finite numbers; fetchItem('${type}', …) got ${describe(id)}.`,
@@ -428,12 +430,14 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
     // Header names are case-insensitive: a caller's own spelling of ours must not be sent twice.
     for (const [name, value] of Object.entries(extra)) {
       const lower = name.toLowerCase();
-      if (lower !== 'x-verity-client-id' && lower !== 'x-verity-directive-request') headers[name] = value;
+      if (lower !== CLIENT_ID_HEADER.toLowerCase() && lower !== DIRECTIVE_REQUEST_HEADER.toLowerCase()) {
+        headers[name] = value;
+      }
     }
     return {
       ...headers,
-      'X-Verity-Client-ID': this.clientId,
-      'X-Verity-Directive-Request': 'send me directives',
+      [CLIENT_ID_HEADER]: this.clientId,
+      [DIRECTIVE_REQUEST_HEADER]: 'send me directives',
     };
   }
 

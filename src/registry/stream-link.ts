@@ -1,6 +1,11 @@
 // Connects a directive stream (SSE or any source) to the registry: seq tracking, gaps, resyncs, reconnects.
 import { Subject, type Subscription } from 'rxjs';
-import { parseEnvelopeObject, parseFrame, type StreamMessage, utf8ByteLength } from '../transport/protocol';
+import {
+  parseEnvelopeObject,
+  parseFrame,
+  type StreamMessage,
+  utf8ByteLength,
+} from '../protocol/frame-reader';
 import { type GapInfo, scheduleResyncs } from '../transport/resync-scheduler';
 import { SequenceTracker } from '../transport/sequence';
 import { type SseSignal, sseStream } from '../transport/sse-stream';

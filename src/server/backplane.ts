@@ -1,7 +1,7 @@
 // The contract between the hub and where envelopes live: seq allocation, replay storage, fan-out.
-import type { EnvelopeTemplate } from './envelope';
+import type { EnvelopeTemplate } from '../protocol/frame-writer';
 
-export type { EnvelopeTemplate } from './envelope';
+export type { EnvelopeTemplate } from '../protocol/frame-writer';
 
 export interface BackplaneEnvelope {
   readonly audience: string;

@@ -1,5 +1,5 @@
 // Whether a connection may be used now: up, down (fail at once), or still starting (wait for it).
-import { VerityError } from './errors';
+import { VerityError } from '../protocol/errors';
 
 type GateState = 'starting' | 'up' | 'down';
 

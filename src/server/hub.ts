@@ -1,8 +1,10 @@
 // The directive hub: emits envelopes through a backplane and serves them as SSE to its subscribers.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { assertDirectives } from '../protocol/directive-check';
+import { VerityError } from '../protocol/errors';
+import { envelopeFrame, envelopeTemplate, helloFrame } from '../protocol/frame-writer';
+import { DEFAULT_AUDIENCE } from '../protocol/names';
 import type { Backplane, BackplaneEnvelope } from './backplane';
-import { envelopeFrame, envelopeTemplate, helloFrame } from './envelope';
-import { VerityError } from './errors';
 import { planHandshake } from './handshake';
 import { MemoryBackplane } from './memory-backplane';
 import { nodeRequestHeaders, nodeRequestUrl, parseSubscription } from './request';
@@ -25,7 +27,7 @@ const SSE_HEADERS: Readonly<Record<string, string>> = {
   'x-accel-buffering': 'no',
 };
 
-const allowGlobalOnly: Authorize = ({ audience }) => audience === 'global';
+const allowGlobalOnly: Authorize = ({ audience }) => audience === DEFAULT_AUDIENCE;
 
 interface Refusal {
   status: number;
@@ -82,8 +84,8 @@ class Hub implements DirectiveHub {
     options: EmitOptions = {},
   ): Promise<EmitResult> => {
     if (this.#closed) throw new VerityError('HUB_CLOSED', 'emit() after hub.close(): create a new hub.');
-    checkDirectives(directives);
-    const audience = options.audience ?? 'global';
+    assertDirectives(directives, 'emit(directives)', { allowEmpty: false });
+    const audience = options.audience ?? DEFAULT_AUDIENCE;
     if (typeof audience !== 'string' || audience === '') {
       throw new VerityError('INVALID_OPTIONS', 'emit(): audience must be a non-empty string.');
     }
@@ -293,28 +295,6 @@ class Hub implements DirectiveHub {
     set.delete(subscriber);
     if (set.size === 0) this.#audiences.delete(subscriber.audience);
   }
-}
-
-function checkDirectives(directives: unknown): asserts directives is readonly Directive[] {
-  if (!Array.isArray(directives) || directives.length === 0) {
-    throw new VerityError(
-      'INVALID_DIRECTIVES',
-      'emit(directives): directives must be a non-empty array, e.g. [{ op: "refresh_collection", name: "todos" }].',
-    );
-  }
-  directives.forEach((directive: unknown, index) => {
-    if (
-      typeof directive !== 'object' ||
-      directive === null ||
-      Array.isArray(directive) ||
-      typeof (directive as { op?: unknown }).op !== 'string'
-    ) {
-      throw new VerityError(
-        'INVALID_DIRECTIVES',
-        `emit(directives): directive #${index} is not an object with a string "op".`,
-      );
-    }
-  });
 }
 
 function nonNegativeInteger(value: number | undefined, fallback: number, name: string): number {

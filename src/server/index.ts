@@ -1,4 +1,6 @@
 // verity-xstate/server: the directive hub, its helpers and public types.
+
+export { VerityError, type VerityErrorCode } from '../protocol/errors';
 export type {
   Backplane,
   BackplaneEnvelope,
@@ -6,7 +8,6 @@ export type {
   BackplaneSnapshot,
   EnvelopeTemplate,
 } from './backplane';
-export { VerityError, type VerityErrorCode } from './errors';
 export { createDirectiveHub } from './hub';
 export { readClientId } from './request';
 export { respondWithDirectives } from './respond';

@@ -1,6 +1,7 @@
 // The default backplane: seqs, replay buffers and fan-out inside one process.
+
+import { type EnvelopeTemplate, renderEnvelope } from '../protocol/frame-writer';
 import type { Backplane, BackplaneEnvelope, BackplaneListener, BackplaneSnapshot } from './backplane';
-import { type EnvelopeTemplate, renderEnvelope } from './envelope';
 
 interface AudienceLog {
   seq: number;

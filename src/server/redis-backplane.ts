@@ -1,9 +1,9 @@
 // The Redis backplane: a counter and a stream per audience, fanned out over pub/sub to every hub instance.
 import { Redis } from 'ioredis';
+import { VerityError } from '../protocol/errors';
+import type { EnvelopeTemplate } from '../protocol/frame-writer';
 import type { Backplane, BackplaneEnvelope, BackplaneListener, BackplaneSnapshot } from './backplane';
 import { ConnectionGate } from './connection-gate';
-import type { EnvelopeTemplate } from './envelope';
-import { VerityError } from './errors';
 import { EMIT_SCRIPT, runScript, SNAPSHOT_SCRIPT } from './redis-scripts';
 
 interface CommonOptions {

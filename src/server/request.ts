@@ -1,8 +1,15 @@
 // Reading a subscription (audience, client id, Last-Event-ID) from a web Request or a node IncomingMessage.
 import type { IncomingMessage } from 'node:http';
-import { parseLastEventId } from './envelope';
+import { parseLastEventId } from '../protocol/frame-writer';
+import {
+  AUDIENCE_PARAM,
+  CLIENT_ID_HEADER,
+  CLIENT_ID_PARAM,
+  DEFAULT_AUDIENCE,
+  LAST_EVENT_ID_HEADER,
+  LAST_EVENT_ID_PARAM,
+} from '../protocol/names';
 
-export const CLIENT_ID_HEADER = 'x-verity-client-id';
 const MAX_AUDIENCE_LENGTH = 256;
 const MAX_CLIENT_ID_LENGTH = 256;
 
@@ -15,19 +22,21 @@ export interface Subscription {
 
 /** The header wins over the query parameter: EventSource updates the header on every reconnect. */
 export function parseSubscription(url: URL, headers: Headers): Subscription | { error: string } {
-  const audience = url.searchParams.get('audience') || 'global';
+  const audience = url.searchParams.get(AUDIENCE_PARAM) || DEFAULT_AUDIENCE;
   if (audience.length > MAX_AUDIENCE_LENGTH) {
     return { error: `The audience is longer than ${MAX_AUDIENCE_LENGTH} characters.` };
   }
   return {
     audience,
     clientId: clientIdFrom(url, headers),
-    resumeFrom: parseLastEventId(headers.get('last-event-id') ?? url.searchParams.get('last_event_id')),
+    resumeFrom: parseLastEventId(
+      headers.get(LAST_EVENT_ID_HEADER) ?? url.searchParams.get(LAST_EVENT_ID_PARAM),
+    ),
   };
 }
 
 function clientIdFrom(url: URL, headers: Headers): string | null {
-  const raw = url.searchParams.get('client_id') || headers.get(CLIENT_ID_HEADER);
+  const raw = url.searchParams.get(CLIENT_ID_PARAM) || headers.get(CLIENT_ID_HEADER);
   const id = raw?.trim();
   if (!id || id.length > MAX_CLIENT_ID_LENGTH) return null;
   return id;
@@ -71,7 +80,7 @@ export function nodeRequestHeaders(req: IncomingMessage): Headers {
  */
 export function readClientId(request: Request | IncomingMessage): string | null {
   if (isNodeRequest(request)) {
-    const header = request.headers[CLIENT_ID_HEADER];
+    const header = request.headers[CLIENT_ID_HEADER.toLowerCase()];
     const headers = new Headers();
     if (typeof header === 'string') headers.set(CLIENT_ID_HEADER, header);
     return clientIdFrom(nodeRequestUrl(request), headers);

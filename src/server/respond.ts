@@ -1,6 +1,6 @@
 // Putting directives into a mutation's JSON response body (SPEC §1.3).
-import { VerityError } from './errors';
-import type { Directive } from './types';
+import { assertDirectives, type Directive } from '../protocol/directive-check';
+import { VerityError } from '../protocol/errors';
 
 /**
  * Returns a new body with `directives` added (after any it already has); the input is not changed.
@@ -9,12 +9,7 @@ export function respondWithDirectives<T extends object>(
   body: T | null | undefined,
   directives: readonly Directive[],
 ): T & { directives: Directive[] } {
-  if (!Array.isArray(directives)) {
-    throw new VerityError(
-      'INVALID_DIRECTIVES',
-      'respondWithDirectives(body, directives) needs an array of directives as its second argument.',
-    );
-  }
+  assertDirectives(directives, 'respondWithDirectives(body, directives)', { allowEmpty: true });
   if (body == null) return { directives: [...directives] } as unknown as T & { directives: Directive[] };
   if (typeof body !== 'object' || Array.isArray(body)) {
     throw new VerityError(

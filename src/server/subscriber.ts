@@ -1,6 +1,7 @@
 // One SSE subscription: its byte-bounded queue, the seqs it has been sent, and its handshakes.
-import { HEARTBEAT_FRAME } from './envelope';
-import { VerityError } from './errors';
+
+import { VerityError } from '../protocol/errors';
+import { HEARTBEAT_FRAME } from '../protocol/frame-writer';
 import type { Sink } from './sink';
 
 export interface Frame {

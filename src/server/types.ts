@@ -1,15 +1,9 @@
 // The public types of the directive hub: options, emit, authorize and introspection.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Directive } from '../protocol/directive-check';
 import type { Backplane } from './backplane';
 
-/**
- * A directive as the hub carries it: a JSON object with an `op` (SPEC §1.1). The hub does not
- * interpret directives; clients normalise and validate them.
- */
-export interface Directive {
-  readonly op: string;
-  readonly [field: string]: unknown;
-}
+export type { Directive } from '../protocol/directive-check';
 
 export interface EmitOptions {
   /** Which subscribers receive the envelope. Default `"global"`. */

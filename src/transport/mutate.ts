@@ -1,5 +1,6 @@
 // The mutation helper: tag the request, read directives from the body and the header, apply, then resolve.
-import { VerityError } from '../registry/errors';
+import { VerityError } from '../protocol/errors';
+import { DIRECTIVES_HEADER } from '../protocol/names';
 import type { ApplyReport } from '../registry/types';
 
 export interface MutateHost {
@@ -66,7 +67,7 @@ export async function mutate<TBody>(
   } else {
     body = null;
   }
-  const directives = collectDirectives(body, response.headers.get('X-Verity-Directives'));
+  const directives = collectDirectives(body, response.headers.get(DIRECTIVES_HEADER));
   if (directives.length > 0) await host.apply(directives);
   if (!response.ok) {
     throw new VerityError('HTTP_ERROR', `Mutation failed with HTTP ${response.status}.`, {

@@ -1,6 +1,6 @@
 // Owns per-audience sequence bookkeeping: whether a stream message is next, a duplicate, or past a gap (SPEC §3 Stream).
 import { map, type OperatorFunction } from 'rxjs';
-import type { StreamMessage } from './protocol';
+import type { StreamMessage } from '../protocol/frame-reader';
 
 export type SeqObservation =
   | { kind: 'baseline'; audience: string; seq: number }

@@ -1,7 +1,8 @@
 // Owns the SSE connection as an Observable: connect, parse frames, and reconnect with our own backoff (SPEC §1.2, §3 Stream).
 import { asyncScheduler, Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { parseFrame, type StreamMessage, utf8ByteLength } from '../protocol/frame-reader';
+import { LAST_EVENT_ID_PARAM } from '../protocol/names';
 import { backoffDelay } from './backoff';
-import { parseFrame, type StreamMessage, utf8ByteLength } from './protocol';
 
 export interface EventSourceLike {
   readonly readyState: number;
@@ -54,7 +55,7 @@ export function buildStreamUrl(
   const url = absolute ? new URL(o.url) : new URL(o.url, base);
   url.searchParams.set(o.clientIdParam, o.clientId);
   url.searchParams.set(o.audienceParam, o.audience);
-  if (resumeFrom !== null) url.searchParams.set('last_event_id', String(resumeFrom));
+  if (resumeFrom !== null) url.searchParams.set(LAST_EVENT_ID_PARAM, String(resumeFrom));
   if (absolute || url.origin !== new URL(base).origin) return url.href;
   return `${url.pathname}${url.search}${url.hash}`;
 }

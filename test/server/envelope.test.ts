@@ -1,7 +1,6 @@
 // Pure parts: envelope encoding, Last-Event-ID parsing, the handshake plan, the in-memory backplane.
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import type { BackplaneEnvelope } from '../../src/server/backplane';
 import {
   envelopeFrame,
   envelopeTemplate,
@@ -9,7 +8,8 @@ import {
   helloFrame,
   parseLastEventId,
   renderEnvelope,
-} from '../../src/server/envelope';
+} from '../../src/protocol/frame-writer';
+import type { BackplaneEnvelope } from '../../src/server/backplane';
 import { planHandshake } from '../../src/server/handshake';
 import { MemoryBackplane } from '../../src/server/memory-backplane';
 import { createSseParser } from '../support/sse-client';

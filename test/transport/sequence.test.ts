@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import type { DirectivesEnvelope, HelloMessage, StreamMessage } from '../../src/transport/protocol';
+import type { DirectivesEnvelope, HelloMessage, StreamMessage } from '../../src/protocol/frame-reader';
 import { type SeqObservation, SequenceTracker, trackSequences } from '../../src/transport/sequence';
 
 const envelope = (seq: number | undefined, extra: Partial<DirectivesEnvelope> = {}): DirectivesEnvelope => ({

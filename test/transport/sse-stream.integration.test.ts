@@ -2,7 +2,7 @@
 import { EventSource } from 'eventsource';
 import type { Subscription } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { StreamMessage } from '../../src/transport/protocol';
+import type { StreamMessage } from '../../src/protocol/frame-reader';
 import { type SeqObservation, SequenceTracker } from '../../src/transport/sequence';
 import { type SseSignal, type SseStreamOptions, sseStream } from '../../src/transport/sse-stream';
 import { SseTestServer, waitUntil } from '../support/sse-test-server';

@@ -1,7 +1,7 @@
 // Contract of directive validation and normalisation (SPEC §1.1): both dialects, groups, results and rejections.
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { type NormalizedDirective, normalizeDirectives } from '../src/registry/directive';
+import { type NormalizedDirective, normalizeDirectives } from '../../src/protocol/directive';
 
 const LIMITS = { maxDirectivesPerBatch: 1000 };
 

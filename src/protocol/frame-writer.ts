@@ -1,5 +1,5 @@
 // The wire format of the directive stream (SPEC §1.2): hello, envelope and heartbeat frames.
-import type { Directive } from './types';
+import type { Directive } from './directive-check';
 
 const encoder = new TextEncoder();
 

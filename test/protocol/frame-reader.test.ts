@@ -1,6 +1,6 @@
 // The frame contract: which stream frames are messages, which are junk, and which are ignored.
 import { describe, expect, it, vi } from 'vitest';
-import { parseEnvelopeObject, parseFrame, utf8ByteLength } from '../../src/transport/protocol';
+import { parseEnvelopeObject, parseFrame, utf8ByteLength } from '../../src/protocol/frame-reader';
 
 const MAX = 1024;
 

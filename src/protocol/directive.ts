@@ -1,6 +1,7 @@
 // Directive validation: both wire dialects (and invalidate groups) normalised into one internal form, or rejected.
-import { DEFAULT_LEVEL, normalizeLevel } from './level-graph';
-import { isPlainObject, snapshotParams } from './params-key';
+import { DEFAULT_LEVEL, normalizeLevel } from '../registry/level-graph';
+import { isPlainObject, snapshotParams } from '../registry/params-key';
+import { itemIdKey } from './id';
 
 export interface DirectiveMeta {
   readonly key: string | null;
@@ -183,8 +184,8 @@ function readName(bag: Bag): string {
 
 function readId(bag: Bag): string {
   const id = read(bag, 'id');
-  if (typeof id === 'number' && Number.isFinite(id)) return String(id);
-  if (typeof id === 'string' && id !== '') return id;
+  const key = itemIdKey(id);
+  if (key !== null) return key;
   const got = id === '' ? 'an empty string' : typeof id === 'number' ? String(id) : kindOf(id);
   throw new Invalid(`id must be a non-empty string or a finite number, got ${got}`);
 }

@@ -1,0 +1,60 @@
+// The bench harness's pure pieces: medians, ratios, rounding, alternation and the printed table.
+import { describe, expect, it } from 'vitest';
+import { alternate, median, medians, ratio, round } from '../bench/harness';
+import { table } from '../bench/report';
+
+describe('bench harness', () => {
+  it('takes the middle value of an odd count and the mean of the two middle ones of an even count', () => {
+    expect(median([5, 1, 3])).toBe(3);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([7])).toBe(7);
+    expect(median([])).toBeNaN();
+  });
+
+  it('does not reorder the samples it is given', () => {
+    const samples = [3, 1, 2];
+    median(samples);
+    expect(samples).toEqual([3, 1, 2]);
+  });
+
+  it('reads every ratio as how many times better verity is than its peer', () => {
+    expect(ratio(100, 4)).toBe(25);
+    expect(ratio(2, 4)).toBe(0.5);
+    expect(ratio(0, 0)).toBe(1);
+    expect(ratio(3, 0)).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('rounds to significant digits', () => {
+    expect(round(123_456)).toBe(123_000);
+    expect(round(0.0012345)).toBe(0.00123);
+    expect(round(0)).toBe(0);
+  });
+
+  it('alternates the sides, and which goes first, round after round', async () => {
+    const calls: string[] = [];
+    const samples = await alternate(3, {
+      a: () => {
+        calls.push('a');
+        return calls.length;
+      },
+      b: async () => {
+        calls.push('b');
+        return calls.length;
+      },
+    });
+    expect(calls).toEqual(['a', 'b', 'b', 'a', 'a', 'b']);
+    expect(samples).toEqual({ a: [1, 4, 5], b: [2, 3, 6] });
+    expect(medians(samples)).toEqual({ a: 4, b: 3 });
+  });
+
+  it('prints one table line per figure, verity next to its peer', () => {
+    const printed = table([
+      { figure: 'one directive', verity: 12.345, peer: 99_000, unit: 'µs', ratio: 8019.4 },
+    ]);
+    expect(printed.split('\n')).toEqual([
+      '| figure | verity | peer | unit | ratio (>1 = verity better) |',
+      '|---|---|---|---|---|',
+      '| one directive | 12.3 | 99,000 | µs | 8,019 |',
+    ]);
+  });
+});
