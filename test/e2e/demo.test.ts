@@ -94,7 +94,8 @@ describe('the demo in two browser contexts', () => {
     expect(await watcher.sameDocument()).toBe(true);
     // It came through the stream: an envelope from the editor's client id, applied.
     const log = await directiveLog(watcher);
-    expect(log).toMatch(/envelope seq 1 from /);
+    const editorId = await editor.page.getByTestId('client-id').textContent();
+    expect(log).toContain(`envelope seq 1 from ${editorId} (another tab)`);
     expect(log).toMatch(new RegExp(`applied\\s*refresh_item invoice #${INVOICE}`));
     // The watcher holds invoice 7 at detail and summary; the conversion map makes that one detail fetch.
     const forItem = itemRequests(watcher.requests.slice(watcherBefore));
@@ -108,6 +109,8 @@ describe('the demo in two browser contexts', () => {
     await expect
       .poll(() => directiveLog(editor), { timeout: EDIT_VISIBLE_MS })
       .toMatch(new RegExp(`skipped\\s*refresh_item invoice #${INVOICE}: own source`));
+    const editorId = await editor.page.getByTestId('client-id').textContent();
+    expect(await directiveLog(editor)).toContain(`envelope seq 1 from ${editorId} (this tab)`);
     const sinceSave = () => editor.requests.slice(editorBefore);
     // The list once, for the response's refresh_collection (customer is a list field)...
     await expect.poll(() => listRequests(sinceSave()).length, { timeout: EDIT_VISIBLE_MS }).toBe(1);

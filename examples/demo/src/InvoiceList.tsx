@@ -27,7 +27,7 @@ interface Props {
 
 export function InvoiceList({ params, onParams, selected, onSelect }: Props) {
   const list = useInvoiceList(params);
-  const ids = list.data.ids.map(String);
+  const { ids } = list;
   const rows = useInvoiceRows(ids);
   const meta = list.listMeta;
   const page = meta?.page ?? 1;
@@ -77,7 +77,7 @@ export function InvoiceList({ params, onParams, selected, onSelect }: Props) {
         <span className="list-summary" data-testid="list-summary">
           {list.meta.isLoading
             ? 'Loading…'
-            : `${list.data.count} invoices · ${formatMoney(meta?.totalCents ?? 0)}`}
+            : `${list.count} invoices · ${formatMoney(meta?.totalCents ?? 0)}`}
         </span>
         <EntryState meta={list.meta} testId="list-state" />
       </div>

@@ -77,6 +77,7 @@ export class Activity {
   };
   readonly #listeners = new Set<() => void>();
   #counter = 0;
+  #clientId: string | null = null;
 
   readonly subscribe = (listener: () => void): (() => void) => {
     this.#listeners.add(listener);
@@ -110,8 +111,14 @@ export class Activity {
   };
 
   /** Follows the registry's lifecycle events; returns the unsubscribe. */
-  watch(registry: Pick<Registry, 'onLifecycle'>): () => void {
+  watch(registry: Pick<Registry, 'onLifecycle' | 'clientId'>): () => void {
+    this.#clientId = registry.clientId;
     return registry.onLifecycle('*', (event) => this.#onLifecycle(event));
+  }
+
+  #from(source: unknown): string {
+    if (typeof source !== 'string') return 'the server';
+    return `${source.slice(0, 8)} (${source === this.#clientId ? 'this tab' : 'another tab'})`;
   }
 
   #onLifecycle({ event, detail }: LifecycleEvent): void {
@@ -139,7 +146,7 @@ export class Activity {
       }
       case 'sse:message':
         if (typeof detail.seq === 'number') this.#setStream({ lastSeq: detail.seq });
-        this.#log('envelope', `envelope seq ${String(detail.seq)} from ${String(detail.source ?? 'server')}`);
+        this.#log('envelope', `envelope seq ${String(detail.seq)} from ${this.#from(detail.source)}`);
         return;
       case 'sse:error':
         this.#setStream({
