@@ -17,6 +17,7 @@ export interface BenchOutput {
 }
 
 function format(value: number): string {
+  if (Number.isNaN(value)) return '—';
   if (!Number.isFinite(value)) return String(value);
   if (Number.isInteger(value) || Math.abs(value) >= 100) return Math.round(value).toLocaleString('en-US');
   return value.toPrecision(3);

@@ -2,7 +2,11 @@
 // writes bench/results.json (a subset run replaces only its own keys).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { bundle } from './bundle.bench';
 import { coldRead, directiveOne, dispose, freshRead, memoryPerEntry } from './core.bench';
+import { frameIngest } from './frame.bench';
+import { hub } from './hub.bench';
+import { network } from './network.bench';
 import { type BenchOutput, type TableRow, table } from './report';
 
 const benches: Record<string, () => Promise<BenchOutput>> = {
@@ -11,6 +15,10 @@ const benches: Record<string, () => Promise<BenchOutput>> = {
   coldRead: () => coldRead(),
   freshRead: () => freshRead(),
   dispose: () => dispose(),
+  frameIngest: () => frameIngest(),
+  network: () => network(),
+  hub: () => hub(),
+  bundle: () => bundle(),
 };
 
 const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));

@@ -1,5 +1,6 @@
 // Bench: hub fan-out to 1,000 loopback SSE subscribers next to a bare node:http SSE writer, same bytes, same run.
-// Run: node --import tsx bench/server-fanout.ts   (BENCH_CLIENTS, BENCH_CLIENT_PROCESSES, BENCH_ROUNDS)
+// Run alone: node --import tsx bench/server-fanout.ts (BENCH_CLIENTS, BENCH_CLIENT_PROCESSES, BENCH_ROUNDS);
+// `npm run bench -- hub` reports the same medians in bench/results.json.
 
 import { type ChildProcess, fork } from 'node:child_process';
 import http from 'node:http';
@@ -7,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createDirectiveHub } from '../src/server/index';
+import { median } from './harness';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 1000);
 const CLIENT_PROCESSES = Number(process.env.BENCH_CLIENT_PROCESSES ?? 1);
@@ -159,7 +161,7 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
-interface Result {
+export interface Result {
   name: string;
   p50: number;
   p99: number;
@@ -211,12 +213,22 @@ async function measure(target: Target, pool: ClientPool): Promise<Result> {
   };
 }
 
-async function main(): Promise<void> {
+export interface FanoutFigures {
+  clients: number;
+  rounds: number;
+  hub: Result;
+  bare: Result;
+  runs: Result[];
+}
+
+/** Alternates bare and hub targets for `rounds` rounds against the same client processes; medians per target. */
+export async function fanout(): Promise<FanoutFigures> {
   const pool = new ClientPool(CLIENT_PROCESSES);
   const results: Result[] = [];
   try {
     for (let round = 0; round < ROUNDS; round++) {
-      for (const make of [bareTarget, hubTarget]) {
+      const order = round % 2 === 0 ? [bareTarget, hubTarget] : [hubTarget, bareTarget];
+      for (const make of order) {
         const target = await make();
         results.push(await measure(target, pool));
         await target.close();
@@ -225,12 +237,9 @@ async function main(): Promise<void> {
   } finally {
     pool.terminate();
   }
-  const median = (name: string): Result => {
+  const medianOf = (name: string): Result => {
     const runs = results.filter((r) => r.name === name);
-    const mid = (pick: (r: Result) => number) => {
-      const sorted = runs.map(pick).sort((a, b) => a - b);
-      return sorted[Math.floor(sorted.length / 2)]!;
-    };
+    const mid = (pick: (r: Result) => number) => median(runs.map(pick));
     return {
       name,
       p50: mid((r) => r.p50),
@@ -240,8 +249,17 @@ async function main(): Promise<void> {
       serverCpuMsPerEnvelope: mid((r) => r.serverCpuMsPerEnvelope),
     };
   };
-  const bare = median('bare node:http');
-  const hub = median('verity hub');
+  return {
+    clients: CLIENTS,
+    rounds: ROUNDS,
+    hub: medianOf('verity hub'),
+    bare: medianOf('bare node:http'),
+    runs: results,
+  };
+}
+
+async function main(): Promise<void> {
+  const { hub, bare, runs: results } = await fanout();
   console.log(
     `\nSSE fan-out: ${CLIENTS} loopback subscribers, one audience, ${CLIENT_PROCESSES} client process(es), Node ${process.version}`,
   );
@@ -287,7 +305,9 @@ function runClients(): void {
 
   function onFrame(index: number, frame: string): void {
     if (!frame.startsWith('id: ')) return;
-    const seq = Number.parseInt(frame.slice(4), 10);
+    // `id: <seq>` or `id: <epoch>:<seq>`: the seq is after the last colon either way.
+    const idLine = frame.slice(4, frame.indexOf('\n'));
+    const seq = Number.parseInt(idLine.slice(idLine.lastIndexOf(':') + 1), 10);
     const at = now();
     const stamp = frame.indexOf('"timestamp":');
     if (stamp >= 0 && seq <= LATENCY_ENVELOPES)
@@ -347,7 +367,7 @@ function runClients(): void {
 
 if (process.argv.includes(CLIENT_ROLE)) {
   runClients();
-} else {
+} else if (process.argv[1] === fileURLToPath(import.meta.url)) {
   main().catch((error: unknown) => {
     console.error(error);
     process.exitCode = 1;

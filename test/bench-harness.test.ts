@@ -1,6 +1,13 @@
-// The bench harness's pure pieces: medians, ratios, rounding, alternation and the printed table.
+// The bench harness's pure pieces: medians, ratios, rounding, alternation, scenario minimums and the printed table.
 import { describe, expect, it } from 'vitest';
 import { alternate, median, medians, ratio, round } from '../bench/harness';
+import {
+  filterSwitching,
+  levelCover,
+  listWithSummaries,
+  satisfiedBy,
+  touchedEntries,
+} from '../bench/minimums';
 import { table } from '../bench/report';
 
 describe('bench harness', () => {
@@ -56,5 +63,48 @@ describe('bench harness', () => {
       '|---|---|---|---|---|',
       '| one directive | 12.3 | 99,000 | µs | 8,019 |',
     ]);
+  });
+
+  it('prints a dash for a figure that has no peer', () => {
+    expect(table([{ figure: 'x', verity: 1, peer: Number.NaN, unit: 'B', ratio: Number.NaN }])).toContain(
+      '| x | 1 | — | B | — |',
+    );
+  });
+});
+
+describe('network scenario minimums', () => {
+  it('a list costs one request, and its rows one bulk call per batch', () => {
+    expect(listWithSummaries(1000, 100)).toBe(11);
+    expect(listWithSummaries(1001, 100)).toBe(12);
+    expect(listWithSummaries(0, 100)).toBe(1);
+  });
+
+  it('touched entries cost one request per collection entry and one bulk call per batch of items', () => {
+    expect(touchedEntries(10, 40, 100)).toBe(11);
+    expect(touchedEntries(20, 300, 100)).toBe(23);
+    expect(touchedEntries(0, 0, 100)).toBe(0);
+  });
+
+  it('follows conversion edges transitively', () => {
+    expect([...satisfiedBy('full', { full: ['detail'], detail: ['summary'] })].sort()).toEqual([
+      'detail',
+      'full',
+      'summary',
+    ]);
+    expect([...satisfiedBy('summary', { full: ['detail'] })]).toEqual(['summary']);
+    expect([...satisfiedBy('a', { a: ['b'], b: ['a'] })].sort()).toEqual(['a', 'b']);
+  });
+
+  it('covers held levels with the fewest fetches, through levels not held too', () => {
+    const conversions = { full: ['detail', 'summary'], detail: ['summary'] };
+    expect(levelCover(['summary', 'detail', 'full'], conversions)).toBe(1);
+    expect(levelCover(['summary', 'detail'], conversions)).toBe(1);
+    expect(levelCover(['a', 'b', 'c'], {})).toBe(3);
+    expect(levelCover(['a', 'b', 'c'], { x: ['a', 'b'], y: ['c'] })).toBe(2);
+    expect(levelCover([], conversions)).toBe(0);
+  });
+
+  it('filter switching needs one request per distinct filter', () => {
+    expect(filterSwitching(['all', 'open', 'all', 'done', 'open'])).toBe(3);
   });
 });

@@ -417,13 +417,65 @@ describe('collection results', () => {
     expect(openPage.data.ids).not.toEqual(['x']);
   });
 
-  it('a result without params names no single entry: it is not applied and the entries refetch', async () => {
+  it('a result without params fills the default-key entry without a fetch; other param sets refetch', async () => {
     const { backend, registry } = start();
-    const ref = registry.fetchCollection('todos', { params: { status: 'open' } });
+    const all = registry.fetchCollection('todos');
+    const open = registry.fetchCollection('todos', { params: { status: 'open' } });
     await prime(backend, () => {});
+    const report = await apply(registry, [
+      { op: 'refresh_collection', name: 'todos', result: { ids: ['x', 'y'], count: 2 } },
+    ]);
+    expect(all.data).toEqual({ ids: ['x', 'y'], count: 2, meta: null });
+    expect(all.meta.status).toBe('fresh');
+    expect(backend.collectionCalls('todos').map((c) => c.params)).toEqual([{ status: 'open' }]);
+    expect(open.data.ids).not.toEqual(['x', 'y']);
+    expect(report.applied).toHaveLength(1);
+  });
+
+  it('a result without params fills only the default key of a collection with a custom key()', async () => {
+    const { backend, registry } = start();
+    registry.createCollection('keyed', {
+      fetch: backend.collectionFetcher('keyed'),
+      key: (params) => `k:${String(params.page ?? 1)}`,
+    });
+    const first = registry.fetchCollection('keyed');
+    await prime(backend, () => registry.fetchCollection('keyed', { params: { page: 2 } }));
+    await apply(registry, [{ op: 'refresh_collection', name: 'keyed', result: { ids: [7] } }]);
+    expect(first.data.ids).toEqual([7]);
+    expect(backend.collectionCalls('keyed').map((c) => c.params)).toEqual([{ page: 2 }]);
+  });
+
+  it('a result without params, when no default-key entry is cached, creates nothing and refetches the rest', async () => {
+    const { backend, registry } = start();
+    await prime(backend, () => registry.fetchCollection('todos', { params: { status: 'open' } }));
+    const counts = entryCounts(registry);
     await apply(registry, [{ op: 'refresh_collection', name: 'todos', result: { ids: ['x'] } }]);
+    expect(entryCounts(registry)).toEqual(counts);
     expect(backend.count()).toBe(1);
-    expect(ref.data.ids).not.toEqual(['x']);
+  });
+
+  it.each([
+    ['an object', { evil: 1 }],
+    ['null', null],
+    ['an array', []],
+    ['a boolean', true],
+    ['an empty string', ''],
+    ['NaN', Number.NaN],
+  ])('a result whose ids hold %s is rejected with a reason, and changes nothing', async (_label, bad) => {
+    const { backend, registry } = start();
+    const ref = registry.fetchCollection('todos');
+    await prime(backend, () => {});
+    const before = ref.data;
+    const report = await apply(registry, [
+      { op: 'refresh_collection', name: 'todos', result: { ids: ['ok', bad] } },
+      { op: 'refresh_collection', name: 'todos', result: { items: [{ id: 'ok' }, { id: bad }] } },
+    ]);
+    expect(report.rejected.map((r) => r.reason)).toEqual([
+      expect.stringMatching(/^result\.ids\[1\] must be a non-empty string or a finite number/),
+      expect.stringMatching(/^result\.items\[1\]\.id must be a non-empty string or a finite number/),
+    ]);
+    expect(ref.data).toBe(before);
+    expect(backend.count()).toBe(0);
   });
 
   it('a result for a param set that is not cached creates nothing', async () => {
@@ -498,6 +550,18 @@ describe('item results', () => {
     expect(backend.calls).toEqual([]);
     expect(ref.data).toMatchObject({ default: 'd', extra: 'e' });
     expect(ref.meta.status).toBe('fresh');
+  });
+
+  it('{ levels: { name: { data } } } without ts is the wrapped form: its data is merged, not nested', async () => {
+    const { backend, registry } = start();
+    const ref = registry.fetchItem('note', 1);
+    await prime(backend, () => registry.fetchItem('note', 1, 'extra'));
+    await apply(registry, [
+      { op: 'refresh_item', name: 'note', id: 1, result: { levels: { extra: { data: { details: 'd' } } } } },
+    ]);
+    expect(ref.data).toMatchObject({ details: 'd' });
+    expect(ref.data).not.toHaveProperty('data');
+    expect(backend.calls).toEqual([{ kind: 'item', type: 'note', id: '1', level: 'default' }]);
   });
 
   it('only the levels a result does not satisfy are refetched', async () => {

@@ -352,9 +352,10 @@ function expectCollections(w: World, leaves: readonly Leaf[]): CollectionExpecta
           leaf.name === collection.name &&
           collectionMatches(leaf, entry.params),
       );
+      // A result fills the entry whose key the directive names exactly; no params names the default key.
       const satisfied = matching.some(
         (leaf) =>
-          leaf.hasResult && leaf.mode === 'exact' && leaf.params !== undefined && leaf.params !== null,
+          leaf.hasResult && leaf.mode === 'exact' && canon(leaf.params ?? {}) === canon(entry.params ?? {}),
       );
       const needed = matching.length > 0 && !satisfied;
       const active = entry.activity !== 'passive';

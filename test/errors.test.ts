@@ -205,6 +205,71 @@ describe('errors never loop', () => {
     expect(fetcher.count).toBe(3);
   });
 
+  it('a failed forced refetch of fresh data is retried by the first plain read after errorRetryMs', async () => {
+    const registry = makeRegistry({ stalenessMs: 60_000, errorRetryMs: 1000 });
+    const fetcher = controlledFetcher();
+    registry.createType('todo', { fetch: fetcher.fetch });
+    const ref = registry.fetchItem('todo', 1);
+    fetcher.call(0).resolve({ title: 'good' });
+    await flush();
+    registry.fetchItem('todo', 1, null, { force: true });
+    fetcher.call(1).reject(new Error('down'));
+    await flush();
+
+    await vi.advanceTimersByTimeAsync(999);
+    registry.fetchItem('todo', 1);
+    expect(fetcher.count).toBe(2);
+    await vi.advanceTimersByTimeAsync(1);
+    registry.fetchItem('todo', 1);
+
+    expect(fetcher.count).toBe(3);
+    expect(ref.meta.status).toBe('fetching');
+    expect(ref.data).toEqual({ title: 'good' });
+  });
+
+  it('a failed forced refetch of one fresh level is retried by a plain read of that level after errorRetryMs', async () => {
+    const registry = makeRegistry({ stalenessMs: 60_000, errorRetryMs: 1000 });
+    const base = controlledFetcher();
+    const detail = controlledFetcher();
+    registry.createType('todo', { fetch: base.fetch, levels: { detail: { fetch: detail.fetch } } });
+    const ref = registry.fetchItem('todo', 1);
+    registry.fetchItem('todo', 1, 'detail');
+    base.call(0).resolve({ title: 'good' });
+    detail.call(0).resolve({ body: 'long' });
+    await flush();
+    registry.fetchItem('todo', 1, 'detail', { force: true });
+    detail.call(1).reject(new Error('down'));
+    await flush();
+
+    await vi.advanceTimersByTimeAsync(1000);
+    registry.fetchItem('todo', 1);
+    registry.fetchItem('todo', 1, 'detail');
+
+    expect(base.count).toBe(1);
+    expect(detail.count).toBe(3);
+    expect(ref.meta.levels.detail?.isFetching).toBe(true);
+  });
+
+  it('a failed forced refetch of a fresh collection is retried by the first plain read after errorRetryMs', async () => {
+    const registry = makeRegistry({ stalenessMs: 60_000, errorRetryMs: 1000 });
+    const fetcher = controlledCollectionFetcher();
+    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const ref = registry.fetchCollection('todos');
+    fetcher.call(0).resolve({ ids: [1] });
+    await flush();
+    registry.fetchCollection('todos', { force: true });
+    fetcher.call(1).reject(new Error('down'));
+    await flush();
+
+    registry.fetchCollection('todos');
+    expect(fetcher.count).toBe(2);
+    await vi.advanceTimersByTimeAsync(1000);
+    registry.fetchCollection('todos');
+
+    expect(fetcher.count).toBe(3);
+    expect(ref.data.ids).toEqual([1]);
+  });
+
   it("a type's errorRetryMs overrides the registry default", async () => {
     const registry = makeRegistry({ errorRetryMs: 60_000 });
     const fetcher = controlledFetcher();

@@ -500,3 +500,48 @@ describe('refresh plans for any level configuration', () => {
     },
   );
 });
+
+describe('level names that are Object.prototype members', () => {
+  const NAMES = ['constructor', 'toString', 'valueOf', 'hasOwnProperty'] as const;
+
+  it.each(NAMES)("a level named '%s' loads like any other", async (name) => {
+    const registry = makeRegistry();
+    const fetcher = countingFetcher();
+    registry.createType('todo', { fetch: fetcher.fetch, levels: { [name]: { fetch: fetcher.fetch } } });
+
+    const ref = registry.fetchItem('todo', 1, name);
+    expect(registry.isItemLoading('todo', 1, name)).toBe(true);
+    await flush();
+
+    expect(fetcher.fetch).toHaveBeenCalledWith('1', name, expect.anything());
+    expect(ref.meta.status).toBe('fresh');
+    expect(registry.isItemLoading('todo', 1, name)).toBe(false);
+    expect(ref.meta.levels[name]).toMatchObject({ isFetching: false, error: null });
+    registry.fetchItem('todo', 1, name);
+    expect(fetcher.count).toBe(1);
+  });
+
+  it.each(NAMES)("conversions and directive results reach a level named '%s'", async (name) => {
+    const registry = makeRegistry();
+    const fetcher = countingFetcher();
+    registry.createType('todo', {
+      fetch: fetcher.fetch,
+      levelConversionMap: { [name]: true },
+      levels: { [name]: { fetch: fetcher.fetch } },
+    });
+    const ref = registry.fetchItem('todo', 1, name);
+    await flush();
+    registry.fetchItem('todo', 1);
+    expect(fetcher.count).toBe(1);
+
+    const report = registry.applyDirectives([
+      { op: 'refresh_item', name: 'todo', id: 1, result: { levels: { [name]: { title: 'srv' } } } },
+    ]);
+    await vi.advanceTimersByTimeAsync(50);
+    expect((await report).applied).toHaveLength(1);
+
+    expect(fetcher.count).toBe(1);
+    expect(ref.data).toMatchObject({ title: 'srv' });
+    expect(ref.meta.status).toBe('fresh');
+  });
+});

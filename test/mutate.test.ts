@@ -340,3 +340,30 @@ describe('failed mutations', () => {
     expect(backend.count()).toBe(0);
   });
 });
+
+describe('input size', () => {
+  const HUGE = 250_000;
+
+  it.each([
+    ['the body', (list: unknown[]) => new Response(JSON.stringify({ ok: true, directives: list }))],
+    [
+      'the X-Verity-Directives header',
+      (list: unknown[]) =>
+        new Response(JSON.stringify({ ok: true }), {
+          headers: { 'X-Verity-Directives': JSON.stringify(list) },
+        }),
+    ],
+  ])(
+    'a response with 250k directives in %s resolves with the body; the limit cuts the rest',
+    async (_where, respond) => {
+      const list: unknown[] = [refreshTodo(1)];
+      for (let i = 1; i < HUGE; i++) list.push(1);
+      const { backend, registry } = await start({ fetch: async () => respond(list) });
+
+      const body = await settle(registry.mutate(`${API}/todos`, { method: 'POST' }));
+
+      expect(body).toMatchObject({ ok: true });
+      expect(backend.count()).toBe(1);
+    },
+  );
+});

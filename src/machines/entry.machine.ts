@@ -70,8 +70,16 @@ const emptyLevel: LevelState = {
 
 export const initialEntryContext = (): EntryContext => ({ data: null, levels: {}, error: null });
 
+/**
+ * A level's own state, or undefined. Level names are arbitrary strings, so a plain index would find
+ * `Object.prototype` members for levels named `constructor` or `toString`.
+ */
+export function ownLevel(levels: EntryContext['levels'], level: string): LevelState | undefined {
+  return Object.hasOwn(levels, level) ? levels[level] : undefined;
+}
+
 export function levelOf(context: EntryContext, level: string): LevelState {
-  return context.levels[level] ?? emptyLevel;
+  return ownLevel(context.levels, level) ?? emptyLevel;
 }
 
 export function anyInFlight(context: EntryContext): boolean {
@@ -102,13 +110,16 @@ export function freshUntil(context: EntryContext): number {
   return until;
 }
 
+/** A level whose last fetch failed is not fresh, whatever its stamp (its data may predate the failure). */
 export function isLevelFresh(state: LevelState, now: number): boolean {
-  return state.at !== null && now < state.until;
+  return state.at !== null && state.error === null && now < state.until;
 }
 
 /** A result older than everything it would satisfy is already reflected in what is held: it changes nothing. */
 function isOutdated(levels: EntryContext['levels'], result: StampedData): boolean {
-  return result.stamps.every((level) => (levels[level]?.at ?? Number.NEGATIVE_INFINITY) > result.at);
+  return result.stamps.every(
+    (level) => (ownLevel(levels, level)?.at ?? Number.NEGATIVE_INFINITY) > result.at,
+  );
 }
 
 function withLevel(context: EntryContext, level: string, patch: Partial<LevelState>): EntryContext['levels'] {
@@ -118,7 +129,7 @@ function withLevel(context: EntryContext, level: string, patch: Partial<LevelSta
 export function createEntryMachine(options: EntryMachineOptions) {
   const stamp = (levels: Record<string, LevelState>, result: StampedData): Record<string, LevelState> => {
     for (const level of result.stamps) {
-      const previous = levels[level] ?? emptyLevel;
+      const previous = ownLevel(levels, level) ?? emptyLevel;
       // A result older than what is held must not roll a level's stamp back.
       if (previous.at !== null && previous.at > result.at) continue;
       levels[level] = {
@@ -169,7 +180,7 @@ export function createEntryMachine(options: EntryMachineOptions) {
       storeResult: assign(({ context, event }) => {
         if (event.type !== 'RESOLVE') return {};
         const levels = stamp({ ...context.levels }, event.result);
-        const fetched = levels[event.result.level] ?? emptyLevel;
+        const fetched = ownLevel(levels, event.result.level) ?? emptyLevel;
         levels[event.result.level] = { ...fetched, qid: null, loud: false };
         return { data: options.merge(context.data, event.result.data), levels, error: null };
       }),
@@ -211,7 +222,7 @@ export function createEntryMachine(options: EntryMachineOptions) {
           levels = stamp(levels, result);
           data = options.merge(data, result.data);
           for (const level of result.stamps) {
-            const state = levels[level];
+            const state = ownLevel(levels, level);
             if (!state || (state.qid === null && state.queued === 0)) continue;
             levels[level] = { ...state, qid: null, loud: false, queued: 0 };
           }
@@ -232,7 +243,7 @@ export function createEntryMachine(options: EntryMachineOptions) {
         if (event.type !== 'INVALIDATE') return {};
         const levels: Record<string, LevelState> = { ...context.levels };
         for (const level of event.levels ?? Object.keys(levels)) {
-          const state = levels[level];
+          const state = ownLevel(levels, level);
           if (state) levels[level] = { ...state, until: 0 };
         }
         return { levels };

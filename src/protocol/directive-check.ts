@@ -2,7 +2,7 @@
 import { normalizeDirectives } from './directive';
 import { VerityError } from './errors';
 
-/** A directive as it goes on the wire: a JSON object with an `op` (SPEC §1.1). */
+/** A directive as it goes on the wire: a JSON object with an `op` and the fields its op takes (see `docs/protocol.md`). */
 export interface Directive {
   readonly op: string;
   readonly [field: string]: unknown;

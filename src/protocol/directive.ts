@@ -226,13 +226,16 @@ function toTs(value: unknown): number | null {
   return null;
 }
 
+/** The wrapped form is an object whose only keys are `data` and optionally `ts`; any other value is the data. */
 function readLevelEntry(level: string, value: unknown): ItemResultLevel {
   const label = `result.levels.${level}`;
   if (isBag(value) && !safeIsArray(value) && has(value, 'data', label)) {
     const keys = ownKeys(value, label);
-    const ts = read(value, 'ts', `${label}.ts`);
-    const wrapped = has(value, 'ts', label) && (keys.length === 2 || typeof ts === 'number');
-    if (wrapped) return Object.freeze({ level, data: read(value, 'data', `${label}.data`), ts: toTs(ts) });
+    const wrapped = keys.length === 1 || (keys.length === 2 && has(value, 'ts', label));
+    if (wrapped) {
+      const ts = toTs(read(value, 'ts', `${label}.ts`));
+      return Object.freeze({ level, data: read(value, 'data', `${label}.data`), ts });
+    }
   }
   return Object.freeze({ level, data: value, ts: null });
 }
@@ -270,6 +273,16 @@ function readItemResult(bag: Bag): readonly ItemResultLevel[] | null {
   return Object.freeze(entries);
 }
 
+/** Collection ids are item ids: a consumer reads each one with fetchItem, so anything else is refused here. */
+function checkIds(ids: readonly unknown[], label: (index: number) => string): void {
+  for (let index = 0; index < ids.length; index++) {
+    const id = ids[index];
+    if (typeof id === 'string' ? id !== '' : typeof id === 'number' && Number.isFinite(id)) continue;
+    const got = id === '' ? 'an empty string' : typeof id === 'number' ? String(id) : kindOf(id);
+    throw new Invalid(`${label(index)} must be a non-empty string or a finite number, got ${got}`);
+  }
+}
+
 function readCollectionResult(bag: Bag): CollectionResult | null {
   const result = read(bag, 'result');
   if (absent(result)) return null;
@@ -281,6 +294,7 @@ function readCollectionResult(bag: Bag): CollectionResult | null {
   if (!absent(ids)) {
     if (!safeIsArray(ids)) throw new Invalid(`result.ids must be an array, got ${kindOf(ids)}`);
     const list = Object.freeze(readArray(ids, 'result.ids'));
+    checkIds(list, (index) => `result.ids[${index}]`);
     const count = read(result, 'count', 'result.count');
     if (absent(count)) return Object.freeze({ ids: list, count: list.length, meta });
     if (typeof count !== 'number' || !Number.isFinite(count) || count < 0) {
@@ -294,12 +308,14 @@ function readCollectionResult(bag: Bag): CollectionResult | null {
     throw new Invalid('result must have an ids array ({ ids, count?, meta? }) or an items array');
   }
   if (!safeIsArray(items)) throw new Invalid(`result.items must be an array, got ${kindOf(items)}`);
-  const list = readArray(items, 'result.items').map((item, index) => {
+  const raw = readArray(items, 'result.items');
+  const list = raw.map((item, index) => {
     if (!isBag(item)) return item;
     const label = `result.items[${index}]`;
     if (!has(item, 'id', label)) throw new Invalid(`${label} is an object without an id`);
     return read(item, 'id', `${label}.id`);
   });
+  checkIds(list, (index) => `result.items[${index}]${isBag(raw[index]) ? '.id' : ''}`);
   return Object.freeze({ ids: Object.freeze(list), count: list.length, meta });
 }
 

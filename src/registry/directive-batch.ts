@@ -1,5 +1,5 @@
 // The coordinator's batch: directives and resyncs gathered in one window become at most one refetch per entry.
-import type { StampedData } from '../machines/entry.machine';
+import { levelOf, type StampedData } from '../machines/entry.machine';
 import { type NormalizedDirective, normalizeDirectives } from '../protocol/directive';
 import type { Entry } from './entry';
 import { IdempotencyMemory } from './idempotency';
@@ -251,26 +251,27 @@ export class DirectiveBatcher {
     targets: Map<Entry, Target>,
     now: number,
   ): void {
-    const matched = this.#matchCollection(owner, directive);
-    for (const entry of matched) {
+    for (const entry of this.#matchCollection(owner, directive)) {
       const target = this.#target(targets, entry, 'directive');
       target.levels.add(DEFAULT_LEVEL);
       call.touched.add(entry);
     }
-    // A result is server truth for the one param set the directive names exactly.
-    if (directive.result && directive.mode === 'exact' && directive.params !== null && matched.length === 1) {
-      const entry = matched[0]!;
-      const data: CollectionData = Object.freeze({
-        ids: Object.freeze([...directive.result.ids]) as CollectionData['ids'],
-        count: directive.result.count,
-        meta: directive.result.meta ?? null,
-      });
-      targets.get(entry)!.satisfied.add(DEFAULT_LEVEL);
-      entry.send({
-        type: 'APPLY_RESULT',
-        results: [{ level: DEFAULT_LEVEL, data, stamps: [DEFAULT_LEVEL], at: now }],
-      });
-    }
+    // A result is server truth for the one param set the directive names exactly (no params: the default key);
+    // every other matched entry is handled as if there were no result.
+    if (!directive.result || directive.mode !== 'exact') return;
+    const key = keyOf(owner, directive.params ?? {});
+    const entry = key === null ? undefined : owner.entries.get(key);
+    if (!entry) return;
+    const data: CollectionData = Object.freeze({
+      ids: Object.freeze([...directive.result.ids]) as CollectionData['ids'],
+      count: directive.result.count,
+      meta: directive.result.meta ?? null,
+    });
+    targets.get(entry)!.satisfied.add(DEFAULT_LEVEL);
+    entry.send({
+      type: 'APPLY_RESULT',
+      results: [{ level: DEFAULT_LEVEL, data, stamps: [DEFAULT_LEVEL], at: now }],
+    });
   }
 
   #matchCollection(
@@ -279,13 +280,8 @@ export class DirectiveBatcher {
   ): Entry[] {
     if (directive.params === null) return [...owner.entries.values()];
     if (directive.mode === 'exact') {
-      let key: string;
-      try {
-        key = owner.key ? owner.key(directive.params) : paramsKey(directive.params);
-      } catch {
-        return [];
-      }
-      const entry = owner.entries.get(key);
+      const key = keyOf(owner, directive.params);
+      const entry = key === null ? undefined : owner.entries.get(key);
       return entry ? [entry] : [];
     }
     const matched: Entry[] = [];
@@ -324,7 +320,7 @@ export class DirectiveBatcher {
       const idle: string[] = [];
       for (const level of required) {
         // A fetch in flight may predate the change: it gets one trailing fetch either way.
-        if ((context.levels[level]?.qid ?? null) !== null) this.#host.request(entry, level, target.mode);
+        if (levelOf(context, level).qid !== null) this.#host.request(entry, level, target.mode);
         else idle.push(level);
       }
       if (idle.length > 0) entry.send({ type: 'INVALIDATE', levels: idle });
@@ -335,16 +331,21 @@ export class DirectiveBatcher {
       this.#host.request(entry, DEFAULT_LEVEL, target.mode);
       return;
     }
-    const levels = planRefetch(
-      owner.graph,
-      required,
-      (level) => (context.levels[level]?.qid ?? null) !== null,
-    );
+    const levels = planRefetch(owner.graph, required, (level) => levelOf(context, level).qid !== null);
     for (const level of levels) this.#host.request(entry, level, target.mode);
   }
 
   #skip(report: ApplyReport, directive: NormalizedDirective, reason: string): void {
     report.skipped.push({ directive: directive.raw as Directive, reason });
     this.#host.lifecycle.emit('directive:skipped', { directive: directive.raw, reason });
+  }
+}
+
+/** The entry key a directive's params name, as reads compute it; null when a custom key() throws. */
+function keyOf(owner: CollectionOwner, params: Readonly<Record<string, unknown>>): string | null {
+  try {
+    return owner.key ? owner.key(params) : paramsKey(params);
+  } catch {
+    return null;
   }
 }

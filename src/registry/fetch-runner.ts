@@ -1,5 +1,5 @@
 // Performs the fetches entries ask for: single calls at once, bulk calls grouped by (type, level).
-
+import { levelOf } from '../machines/entry.machine';
 import { toError, VerityError } from '../protocol/errors';
 import { itemIdKey } from '../protocol/id';
 import type { Entry } from './entry';
@@ -158,7 +158,7 @@ export class FetchRunner {
 
 /** A member still wants its answer while its entry exists and its query is the level's active one. */
 function isWanted(member: BulkMember, level: string): boolean {
-  return !member.entry.removed && member.entry.context().levels[level]?.qid === member.qid;
+  return !member.entry.removed && levelOf(member.entry.context(), level).qid === member.qid;
 }
 
 /** A bulk result as id → data: an array of objects with `id`, or an `{ [id]: data }` map. */

@@ -103,7 +103,7 @@ export interface Registry<S extends RegistrySchema = DefaultSchema> {
   applyDirectives(directives: unknown, options?: ApplyOptions): Promise<ApplyReport>;
   applyDirective(directive: unknown, options?: ApplyOptions): Promise<ApplyReport>;
   ingestEnvelope(envelope: unknown): void;
-  /** Seed alias of ingestEnvelope. */
+  /** Older name of `ingestEnvelope`. */
   ingestDirectiveEnvelope(envelope: unknown): void;
   resync(context?: Partial<ResyncContext>): Promise<void>;
   onChange(listener: (event: ChangeEvent) => void): () => void;
@@ -758,9 +758,9 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
   #refreshItem(entry: Entry, level: string): Promise<void> {
     if (entry.removed || this.#disposed) return Promise.resolve();
     const owner = entry.owner as TypeOwner;
-    const levels = entry.context().levels;
-    const inFlight = (name: string) => (levels[name]?.qid ?? null) !== null;
-    for (const planned of planRefetch(owner.graph, [...Object.keys(levels), level], inFlight)) {
+    const context = entry.context();
+    const inFlight = (name: string) => levelOf(context, name).qid !== null;
+    for (const planned of planRefetch(owner.graph, [...Object.keys(context.levels), level], inFlight)) {
       this.#request(entry, planned, 'force', undefined);
     }
     return entry.whenSettled();

@@ -107,7 +107,7 @@ export interface ItemRef<TData = unknown> extends ItemSnapshot<TData> {
   readonly type: string;
   readonly id: string;
   readonly level: string;
-  /** Seed-001 handle view. */
+  /** The same snapshot in the shape older Verity code reads: `{ loading, error, value }`. */
   readonly state: { readonly loading: boolean; readonly error: Error | null; readonly value: TData | null };
   subscribe(listener: () => void): () => void;
   getSnapshot(): ItemSnapshot<TData>;
@@ -216,7 +216,7 @@ export interface SseOptions {
   initialRetryMs?: number;
   maxRetryMs?: number;
   backoffMultiplier?: number;
-  /** Seed-001 alias of backoffMultiplier. */
+  /** Older name of `backoffMultiplier`. */
   retryBackoffFactor?: number;
   resyncOnGap?: boolean;
   resyncJitterMinMs?: number;
@@ -240,7 +240,7 @@ export interface MemoryOptions {
   itemTtlMs?: number;
   collectionTtlMs?: number;
   sweepIntervalMs?: number;
-  /** Seed aliases. */
+  /** Older names of `maxCollectionsPerName`, `itemTtlMs`, `collectionTtlMs` and `sweepIntervalMs`. */
   maxCollectionRefsPerCollection?: number;
   itemEntryTtlMs?: number;
   collectionEntryTtlMs?: number;

@@ -22,14 +22,22 @@ function requestHeaders(host: MutateHost, input: RequestInfo | URL, init: Reques
   return headers;
 }
 
+/** One element, or each of an array's: a loop, since spreading a huge array into push() overflows the stack. */
+function append(found: unknown[], value: unknown): void {
+  if (!Array.isArray(value)) {
+    found.push(value);
+    return;
+  }
+  for (let index = 0; index < value.length; index++) found.push(value[index]);
+}
+
 /** Directives ride in the JSON body (`directives`) and/or the `X-Verity-Directives` header (a JSON array). */
 function collectDirectives(body: unknown, header: string | null): unknown[] {
   const found: unknown[] = [];
   if (header) {
     try {
       const parsed: unknown = JSON.parse(header);
-      if (Array.isArray(parsed)) found.push(...parsed);
-      else found.push(parsed);
+      append(found, parsed);
     } catch {
       // A broken header still reaches applyDirectives, which rejects it with a reason.
       found.push(header);
@@ -37,8 +45,7 @@ function collectDirectives(body: unknown, header: string | null): unknown[] {
   }
   if (body && typeof body === 'object' && !Array.isArray(body) && Object.hasOwn(body, 'directives')) {
     const directives = (body as { directives: unknown }).directives;
-    if (Array.isArray(directives)) found.push(...directives);
-    else if (directives !== undefined && directives !== null) found.push(directives);
+    if (directives !== undefined && directives !== null) append(found, directives);
   }
   return found;
 }

@@ -289,14 +289,21 @@ describe('item result', () => {
     });
   });
 
-  it('reads { data, ts, ... } with a numeric ts as wrapped, and any other object as the data itself', () => {
-    expect(one(item({ levels: { a: { data: 1, ts: 5, extra: true } } }))).toMatchObject({
-      result: [{ level: 'a', data: 1, ts: 5 }],
+  it('reads { data } and { data, ts } as wrapped, and an object with any other key as the data itself', () => {
+    expect(one(item({ levels: { a: { data: { details: 'd' } } } }))).toMatchObject({
+      result: [{ level: 'a', data: { details: 'd' }, ts: null }],
     });
-    const data = { data: 1, ts: 'soon', extra: true };
-    expect(one(item({ levels: { a: data } }))).toMatchObject({ result: [{ level: 'a', data, ts: null }] });
-    expect(one(item({ levels: { a: { data: 1 } } }))).toMatchObject({
-      result: [{ level: 'a', data: { data: 1 }, ts: null }],
+    const extra = { data: 1, ts: 5, extra: true };
+    expect(one(item({ levels: { a: extra } }))).toMatchObject({
+      result: [{ level: 'a', data: extra, ts: null }],
+    });
+    const unknownTs = { data: 1, ts: 'soon', extra: true };
+    expect(one(item({ levels: { a: unknownTs } }))).toMatchObject({
+      result: [{ level: 'a', data: unknownTs, ts: null }],
+    });
+    const other = { ts: 5, title: 't' };
+    expect(one(item({ levels: { a: other } }))).toMatchObject({
+      result: [{ level: 'a', data: other, ts: null }],
     });
   });
 
