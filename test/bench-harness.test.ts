@@ -9,6 +9,7 @@ import {
   touchedEntries,
 } from '../bench/minimums';
 import { table } from '../bench/report';
+import results from '../bench/results.json' with { type: 'json' };
 
 describe('bench harness', () => {
   it('takes the middle value of an odd count and the mean of the two middle ones of an even count', () => {
@@ -106,5 +107,55 @@ describe('network scenario minimums', () => {
 
   it('filter switching needs one request per distinct filter', () => {
     expect(filterSwitching(['all', 'open', 'all', 'done', 'open'])).toBe(3);
+  });
+});
+
+describe('bench/results.json', () => {
+  it('holds every figure, in the shape readers of the closing note expect', () => {
+    const number = expect.any(Number);
+    expect(results.directiveOne).toMatchObject({
+      entries: 50_000,
+      verityBusyUs: number,
+      queryCoreUs: number,
+      ratio: number,
+    });
+    expect(results.memoryPerEntry).toMatchObject({
+      idleBytes: number,
+      liveBytes: number,
+      queryCoreIdleBytes: number,
+      queryCoreLiveBytes: number,
+      idleRatio: number,
+      liveRatio: number,
+    });
+    expect(results.coldRead).toMatchObject({
+      entries: 10_000,
+      verityUs: number,
+      queryCoreUs: number,
+      ratio: number,
+    });
+    expect(results.freshRead).toMatchObject({
+      verityUs: number,
+      withListenerUs: number,
+      queryCoreUs: number,
+    });
+    expect(results.dispose).toEqual({ entries: 10_000, liveMs: number, queryCoreMs: number, ratio: number });
+    expect(results.frameIngest).toMatchObject({ worstFrameMs: number, jsonParseMs: number, ratio: number });
+    expect(results.network.map((row) => Object.keys(row).sort())).toEqual(
+      Array(5).fill(['minimum', 'queryCoreRequests', 'requests', 'scenario']),
+    );
+    for (const row of results.network) expect(row.requests).toBeGreaterThanOrEqual(row.minimum);
+    expect(results.hub).toMatchObject({
+      clients: 1000,
+      p50Ms: number,
+      p99Ms: number,
+      envelopesPerSec: number,
+      rawEnvelopesPerSec: number,
+      ratio: number,
+    });
+    expect(results.bundle).toMatchObject({
+      core: { gzipBytes: number },
+      react: { gzipBytes: number },
+      queryCore: { gzipBytes: number },
+    });
   });
 });

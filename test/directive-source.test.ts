@@ -245,7 +245,7 @@ describe('a WebSocket directive source', () => {
     c.registry.configureDirectiveSource(second.source);
     expect(first.cleanup).toHaveBeenCalledTimes(1);
     expect(second.connects).toBe(1);
-    expect(c.log.details('sse:disconnect')).toEqual([{ reason: 'requested' }]);
+    expect(c.log.details('sse:disconnect')).toEqual([{ reason: 'requested', wasConnected: true }]);
     await waitUntil(() => ws.sockets.length === 2 && ws.open === 1, 'the switch to the second connection');
 
     ws.send(envelope(6, [refreshItem('todo', 1)]));

@@ -395,7 +395,7 @@ describe('the registry on a real SSE server', () => {
     await c.log.until('sse:message');
 
     c.registry.configureSse({ audience: 'team-a' });
-    expect(c.log.details('sse:disconnect')).toEqual([{ reason: 'requested' }]);
+    expect(c.log.details('sse:disconnect')).toEqual([{ reason: 'requested', wasConnected: true }]);
     await c.log.until('sse:hello', 2);
     await waitUntil(() => server.openStreams === 1, 'the old stream to close');
 
@@ -438,7 +438,7 @@ describe('the registry on a real SSE server', () => {
     server.kill();
     await c.log.until('sse:error');
     stop();
-    expect(c.log.details('sse:disconnect')).toEqual([{ reason: 'requested' }]);
+    expect(c.log.details('sse:disconnect')).toEqual([{ reason: 'requested', wasConnected: true }]);
     expect(c.registry.state().sse.connected).toBe(false);
 
     await witness.log.until('sse:open', 2);

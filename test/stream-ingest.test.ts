@@ -657,3 +657,59 @@ describe('resync', () => {
     expect(backend.collections('todos')).toHaveLength(1);
   });
 });
+
+describe('epochs', () => {
+  const helloIn = (epoch: string, lastSeq: number, resumed: boolean) => ({
+    ...hello(lastSeq, resumed),
+    epoch,
+  });
+
+  it('a hello of another epoch is a restart: sse:gap with reason epoch and one resync, even when it says resumed', async () => {
+    const { registry, backend, log, onResync } = setup();
+    await prime(backend, () => registry.fetchCollection('todos'));
+    registry.ingestEnvelope(helloIn('run-1', 0, false));
+    registry.ingestEnvelope(envelope(1, []));
+
+    // The new run emitted 5 while this client was away; its numbers alone look like a resumable point.
+    registry.ingestEnvelope(helloIn('run-2', 5, true));
+    expect(log.details('sse:gap')).toEqual([
+      { audience: 'global', lastSeq: 1, incomingSeq: 5, reason: 'epoch' },
+    ]);
+    expect(log.details('sse:resync-scheduled')).toEqual([
+      { audience: 'global', lastSeq: 1, incomingSeq: 5, reason: 'epoch' },
+    ]);
+    expect(lastSeq(registry)).toEqual({ global: 5 });
+
+    registry.ingestEnvelope(envelope(6, []));
+    await advance(JITTER_MS);
+    expect(onResync).toHaveBeenCalledTimes(1);
+    expect(onResync.mock.calls[0]![0].reason).toBe('epoch');
+    await advance(WINDOW_MS);
+    expect(backend.collections('todos')).toHaveLength(1);
+    expect(log.count('sse:gap')).toBe(1);
+  });
+
+  it('the same epoch again is not a restart: a resumed hello is in sync', async () => {
+    const { registry, log } = setup();
+    registry.ingestEnvelope(helloIn('run-1', 0, false));
+    registry.ingestEnvelope(envelope(1, []));
+    registry.ingestEnvelope(helloIn('run-1', 3, true));
+    registry.ingestEnvelope(envelope(2, []));
+    registry.ingestEnvelope(envelope(3, []));
+    await advance(JITTER_MS * 2);
+    expect(log.count('sse:gap')).toBe(0);
+    expect(log.count('sse:resync-dispatch')).toBe(0);
+  });
+
+  it('a gap and a restart pending together resync once, with reason epoch', async () => {
+    const { registry, log, onResync } = setup();
+    registry.ingestEnvelope(helloIn('run-1', 0, false));
+    registry.ingestEnvelope(envelope(1, []));
+    registry.ingestEnvelope(envelope(3, []));
+    registry.ingestEnvelope(helloIn('run-2', 0, false));
+    await advance(JITTER_MS);
+    expect(log.details('sse:gap').map((gap) => gap.reason)).toEqual(['gap', 'epoch']);
+    expect(onResync).toHaveBeenCalledTimes(1);
+    expect(onResync.mock.calls[0]![0].reason).toBe('epoch');
+  });
+});

@@ -1,4 +1,5 @@
 // Owns the client's reading of stream frames: what counts as a well-formed `hello` or `directives` envelope (SPEC §1.2).
+import { isEpoch } from './epoch';
 
 export interface DirectivesEnvelope {
   type: 'directives';
@@ -11,6 +12,8 @@ export interface DirectivesEnvelope {
 export interface HelloMessage {
   type: 'hello';
   audience?: string;
+  /** The run of the audience's sequence (SPEC §1.2); absent from servers without epochs. */
+  epoch?: string;
   last_seq: number;
   resumed?: boolean;
 }
@@ -114,8 +117,13 @@ function parseHello(value: Record<string, unknown>): ParsedFrame {
   if (resumed !== undefined && typeof resumed !== 'boolean') {
     return invalid(`hello field "resumed" must be a boolean, got ${describe(resumed)}`);
   }
+  const epoch = optional(value.epoch);
+  if (epoch !== undefined && !isEpoch(epoch)) {
+    return invalid(`hello field "epoch" must be a token without ":" or whitespace, got ${describe(epoch)}`);
+  }
   const message: HelloMessage = { type: 'hello', last_seq: lastSeq };
   if (audience !== undefined) message.audience = audience;
+  if (epoch !== undefined) message.epoch = epoch;
   if (resumed !== undefined) message.resumed = resumed;
   return { ok: true, message };
 }

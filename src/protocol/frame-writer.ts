@@ -1,5 +1,6 @@
-// The wire format of the directive stream (SPEC §1.2): hello, envelope and heartbeat frames.
+// Writing the directive stream (SPEC §1.2): hello, envelope and heartbeat frames.
 import type { Directive } from './directive-check';
+import { formatEventId, type ResumePoint } from './epoch';
 
 const encoder = new TextEncoder();
 
@@ -31,26 +32,27 @@ export function renderEnvelope(template: EnvelopeTemplate, seq: number): string 
   return `${template.head}${seq}${template.tail}`;
 }
 
-export function helloData(audience: string, lastSeq: number, resumed: boolean): string {
-  return JSON.stringify({ type: 'hello', audience, last_seq: lastSeq, resumed });
+export interface Hello {
+  readonly audience: string;
+  /** Null only for a server without epochs (the test server can play one); the hub always sends one. */
+  readonly epoch: string | null;
+  readonly lastSeq: number;
+  readonly resumed: boolean;
+}
+
+export function helloData({ audience, epoch, lastSeq, resumed }: Hello): string {
+  const fields = epoch === null ? { audience } : { audience, epoch };
+  return JSON.stringify({ type: 'hello', ...fields, last_seq: lastSeq, resumed });
 }
 
 /** JSON never contains a raw line break, so one `data:` line always carries the whole payload. */
-export function envelopeFrame(seq: number, data: string): Uint8Array {
-  return encode(`id: ${seq}\ndata: ${data}\n\n`);
+export function envelopeFrame(point: ResumePoint, data: string): Uint8Array {
+  return encode(`id: ${formatEventId(point)}\ndata: ${data}\n\n`);
 }
 
 /** No `id:` line: a hello must not move the client's Last-Event-ID. */
-export function helloFrame(audience: string, lastSeq: number, resumed: boolean): Uint8Array {
-  return encode(`data: ${helloData(audience, lastSeq, resumed)}\n\n`);
+export function helloFrame(hello: Hello): Uint8Array {
+  return encode(`data: ${helloData(hello)}\n\n`);
 }
 
 export const HEARTBEAT_FRAME: Uint8Array = encoder.encode(': keep-alive\n\n');
-
-/** A Last-Event-ID is only honoured when it is a plain non-negative integer; anything else starts afresh. */
-export function parseLastEventId(value: string | null | undefined): number | null {
-  if (value == null) return null;
-  const trimmed = value.trim();
-  if (!/^\d{1,15}$/.test(trimmed)) return null;
-  return Number(trimmed);
-}

@@ -70,7 +70,16 @@ export function defaultEventSource(): EventSourceCtor | undefined {
   return typeof candidate === 'function' ? (candidate as EventSourceCtor) : undefined;
 }
 
-export function resolveSse(input: RegistryOptions['sse'] = {}, base?: SseSettings): SseSettings {
+/** Receives what resolving options corrected instead of refusing (logged once the registry's logger exists). */
+export type OptionWarning = (message: string) => void;
+
+const ignore: OptionWarning = () => {};
+
+export function resolveSse(
+  input: RegistryOptions['sse'] = {},
+  base?: SseSettings,
+  warn: OptionWarning = ignore,
+): SseSettings {
   const d = base;
   const EventSource = input.EventSource ?? d?.EventSource ?? defaultEventSource();
   const settings: SseSettings = {
@@ -97,12 +106,15 @@ export function resolveSse(input: RegistryOptions['sse'] = {}, base?: SseSetting
     EventSource,
   };
   if (settings.resyncJitterMaxMs < settings.resyncJitterMinMs) {
-    throw new VerityError('INVALID_OPTIONS', 'Option sse.resyncJitterMaxMs must be ≥ sse.resyncJitterMinMs.');
+    warn(
+      `Option sse.resyncJitterMaxMs (${settings.resyncJitterMaxMs}) is below sse.resyncJitterMinMs (${settings.resyncJitterMinMs}); using ${settings.resyncJitterMinMs}.`,
+    );
+    settings.resyncJitterMaxMs = settings.resyncJitterMinMs;
   }
   return settings;
 }
 
-export function resolveOptions(options: RegistryOptions = {}): ResolvedOptions {
+export function resolveOptions(options: RegistryOptions = {}, warn: OptionWarning = ignore): ResolvedOptions {
   const memory = options.memory ?? {};
   const level = options.logging?.level ?? 'warn';
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(level)) {
@@ -137,7 +149,7 @@ export function resolveOptions(options: RegistryOptions = {}): ResolvedOptions {
     },
     stalenessMs: count(options.stalenessMs, 15_000, 'stalenessMs'),
     errorRetryMs: count(options.errorRetryMs, 30_000, 'errorRetryMs'),
-    sse: resolveSse(options.sse),
+    sse: resolveSse(options.sse, undefined, warn),
     directives: {
       idempotencyTtlMs: count(
         options.directives?.idempotencyTtlMs,

@@ -164,6 +164,13 @@ function randomId(): string {
   return `client-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
 }
 
+/** Freezes a tree of plain objects and arrays built for one snapshot (nothing shared, so nothing else is frozen). */
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  return Object.freeze(value);
+}
+
 export function normalizeId(type: string, id: unknown): string {
   const key = itemIdKey(id);
   if (key !== null) return key;
@@ -195,10 +202,12 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
   #disposed = false;
 
   constructor(options: RegistryOptions = {}) {
-    this.#options = resolveOptions(options);
+    const corrected: string[] = [];
+    this.#options = resolveOptions(options, (message) => corrected.push(message));
     this.clientId =
       typeof options.clientId === 'string' && options.clientId !== '' ? options.clientId : randomId();
     this.#logger = new Logger(this.#options.logging.level, this.#options.logging.prefix);
+    for (const message of corrected) this.#logger.log('warn', message);
     this.#lifecycle = new Lifecycle(this.#logger);
     this.#fetchImpl = options.fetch;
     this.#onForceReload = options.onForceReload;
@@ -247,6 +256,7 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
     this.#stream = new StreamLink({
       registry: this,
       settings: this.#options.sse,
+      requested: options.sse?.url !== undefined || options.sse?.enabled === true,
       lifecycle: this.#lifecycle,
       logger: this.#logger,
       clientId: this.clientId,
@@ -488,6 +498,7 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
     };
   }
 
+  /** A deep-frozen snapshot: tools may keep it, and nothing they do to it reaches the registry. */
   devtools(): DevtoolsSnapshot {
     const list: DevtoolsSnapshot['entries'] = [];
     const items: DevtoolsSnapshot['inFlight']['items'] = [];
@@ -509,7 +520,7 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
       if (entry.owner.kind === 'item') items.push({ type: entry.owner.name, id: entry.key });
       else collections.push({ name: entry.owner.name, paramsKey: entry.key });
     }
-    return {
+    return deepFreeze({
       ...this.state(),
       clientId: this.clientId,
       entries: list,
@@ -519,7 +530,7 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
         totalCount: this.#inFlight.size,
         hasAnyInFlight: this.#inFlight.size > 0,
       },
-    };
+    });
   }
 
   dispose(): void {

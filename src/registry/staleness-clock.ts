@@ -5,19 +5,21 @@ export interface StalenessWatcher {
 }
 
 interface Due<T> {
-  readonly at: number;
+  at: number;
   readonly watcher: T;
+  /** Position in the heap, kept current by every move, so a record can be removed or re-keyed in place. */
+  index: number;
 }
 
 /**
- * A min-heap of due times with lazy deletion: re-watching replaces the expected time in `#latest`, and
- * heap records that no longer match it are dropped when they surface. XState's per-actor delayed events
- * would cost a scheduled event (and its cancellation) on every fetch and make stopping thousands of
- * actors slow; one clock per registry does not.
+ * An indexed min-heap of due times: one record per watcher, re-keyed in place when it is watched again and
+ * removed at once when unwatched, so the clock never holds an entry it no longer watches (an evicted entry
+ * and its data are released at once). XState's per-actor delayed events would cost a scheduled event (and
+ * its cancellation) on every fetch and make stopping thousands of actors slow; one clock per registry does not.
  */
 export class StalenessClock<T extends StalenessWatcher> {
   readonly #heap: Due<T>[] = [];
-  readonly #latest = new Map<T, number>();
+  readonly #records = new Map<T, Due<T>>();
   readonly #now: () => number;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #timerAt = Number.POSITIVE_INFINITY;
@@ -27,7 +29,7 @@ export class StalenessClock<T extends StalenessWatcher> {
   }
 
   get size(): number {
-    return this.#latest.size;
+    return this.#records.size;
   }
 
   watch(watcher: T, at: number): void {
@@ -35,14 +37,25 @@ export class StalenessClock<T extends StalenessWatcher> {
       this.unwatch(watcher);
       return;
     }
-    if (this.#latest.get(watcher) === at) return;
-    this.#latest.set(watcher, at);
-    this.#push({ at, watcher });
-    if (at < this.#timerAt) this.#arm();
+    const record = this.#records.get(watcher);
+    if (record) {
+      if (record.at === at) return;
+      record.at = at;
+      this.#siftDown(this.#siftUp(record.index));
+    } else {
+      const added: Due<T> = { at, watcher, index: this.#heap.length };
+      this.#records.set(watcher, added);
+      this.#heap.push(added);
+      this.#siftUp(added.index);
+    }
+    this.#arm();
   }
 
   unwatch(watcher: T): void {
-    this.#latest.delete(watcher);
+    const record = this.#records.get(watcher);
+    if (!record) return;
+    this.#records.delete(watcher);
+    this.#removeAt(record.index);
   }
 
   stop(): void {
@@ -50,7 +63,7 @@ export class StalenessClock<T extends StalenessWatcher> {
     this.#timer = null;
     this.#timerAt = Number.POSITIVE_INFINITY;
     this.#heap.length = 0;
-    this.#latest.clear();
+    this.#records.clear();
   }
 
   #fire(): void {
@@ -59,9 +72,8 @@ export class StalenessClock<T extends StalenessWatcher> {
     const now = this.#now();
     const due: T[] = [];
     while (this.#heap.length > 0 && this.#heap[0]!.at <= now) {
-      const record = this.#pop();
-      if (this.#latest.get(record.watcher) !== record.at) continue;
-      this.#latest.delete(record.watcher);
+      const record = this.#removeAt(0);
+      this.#records.delete(record.watcher);
       due.push(record.watcher);
     }
     for (const watcher of due) watcher.staled();
@@ -69,8 +81,6 @@ export class StalenessClock<T extends StalenessWatcher> {
   }
 
   #arm(): void {
-    while (this.#heap.length > 0 && this.#latest.get(this.#heap[0]!.watcher) !== this.#heap[0]!.at)
-      this.#pop();
     const next = this.#heap[0];
     if (!next) {
       if (this.#timer !== null) clearTimeout(this.#timer);
@@ -85,36 +95,50 @@ export class StalenessClock<T extends StalenessWatcher> {
     (this.#timer as { unref?: () => void }).unref?.();
   }
 
-  #push(record: Due<T>): void {
+  #removeAt(index: number): Due<T> {
     const heap = this.#heap;
-    heap.push(record);
-    let i = heap.length - 1;
+    const removed = heap[index]!;
+    const last = heap.pop()!;
+    if (last !== removed) {
+      heap[index] = last;
+      last.index = index;
+      this.#siftDown(this.#siftUp(index));
+    }
+    return removed;
+  }
+
+  /** Moves the record at `index` up to its place; returns where it ended. */
+  #siftUp(index: number): number {
+    const heap = this.#heap;
+    const record = heap[index]!;
+    let i = index;
     while (i > 0) {
       const parent = (i - 1) >> 1;
       if (heap[parent]!.at <= record.at) break;
       heap[i] = heap[parent]!;
+      heap[i]!.index = i;
       i = parent;
     }
     heap[i] = record;
+    record.index = i;
+    return i;
   }
 
-  #pop(): Due<T> {
+  #siftDown(index: number): void {
     const heap = this.#heap;
-    const top = heap[0]!;
-    const last = heap.pop()!;
-    if (heap.length > 0) {
-      let i = 0;
-      for (;;) {
-        const left = 2 * i + 1;
-        if (left >= heap.length) break;
-        const right = left + 1;
-        const child = right < heap.length && heap[right]!.at < heap[left]!.at ? right : left;
-        if (heap[child]!.at >= last.at) break;
-        heap[i] = heap[child]!;
-        i = child;
-      }
-      heap[i] = last;
+    const record = heap[index]!;
+    let i = index;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= heap.length) break;
+      const right = left + 1;
+      const child = right < heap.length && heap[right]!.at < heap[left]!.at ? right : left;
+      if (heap[child]!.at >= record.at) break;
+      heap[i] = heap[child]!;
+      heap[i]!.index = i;
+      i = child;
     }
-    return top;
+    heap[i] = record;
+    record.index = i;
   }
 }

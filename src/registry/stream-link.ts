@@ -18,6 +18,8 @@ export interface StreamLinkHost {
     applyDirectives(directives: unknown, options?: ApplyOptions): Promise<ApplyReport>;
   };
   readonly settings: SseSettings;
+  /** `sse.url` or `sse.enabled: true` was given: staying offline for want of an EventSource deserves a warning. */
+  readonly requested: boolean;
   readonly lifecycle: Lifecycle;
   readonly logger: Logger;
   readonly clientId: string;
@@ -50,7 +52,11 @@ export class StreamLink {
 
   start(): void {
     this.#detachBrowser = this.#watchBrowser();
-    if (this.#settings.enabled && this.#settings.connectOnInit && this.#settings.EventSource) this.connect();
+    if (!this.#settings.EventSource) {
+      if (this.#host.requested) this.#warnNoEventSource();
+      return;
+    }
+    if (this.#settings.enabled && this.#settings.connectOnInit) this.connect();
   }
 
   state(): {
@@ -95,10 +101,7 @@ export class StreamLink {
     const settings = this.#settings;
     const EventSource = settings.EventSource;
     if (!EventSource) {
-      this.#host.logger.log(
-        'warn',
-        'No EventSource here: pass createRegistry({ sse: { EventSource } }) (e.g. the eventsource package in Node).',
-      );
+      this.#warnNoEventSource();
       return;
     }
     this.#phase = 'connecting';
@@ -114,13 +117,14 @@ export class StreamLink {
       maxRetryMs: settings.maxRetryMs,
       backoffMultiplier: settings.backoffMultiplier,
       maxFrameBytes: settings.maxFrameBytes,
-      resumeFrom: () => this.#tracker.last(settings.audience),
+      resumeFrom: () => this.#tracker.resumePoint(settings.audience),
     }).subscribe((signal) => this.#onSignal(signal));
   }
 
-  /** Closes the connection and cancels pending reconnects and resyncs. */
+  /** Closes the connection and cancels pending reconnects and resyncs; always reported, connected or not. */
   disconnect(): void {
-    this.#close();
+    const wasConnected = this.#close();
+    this.#host.lifecycle.emit('sse:disconnect', { reason: 'requested', wasConnected });
     this.#cancelResync();
   }
 
@@ -129,14 +133,26 @@ export class StreamLink {
    * pending resync survives it; only `disconnect` gives up on the stream's data.
    */
   reconnect(): void {
-    this.#close();
+    this.#closeReported();
     this.connect();
   }
 
   configure(partial: SseOptions): void {
+    const { logger } = this.#host;
+    if (typeof partial !== 'object' || partial === null || Array.isArray(partial)) {
+      logger.log('warn', `configureSse needs an object of SSE options, got ${kindOf(partial)}; ignored.`);
+      return;
+    }
     const previous = this.#settings;
-    const next = resolveSse(partial, previous);
+    const next = resolveSse(partial, previous, (message) => logger.log('warn', message));
     this.#settings = next;
+    const replacing = this.#custom && this.#customFailed;
+    if (replacing) {
+      // A custom source whose connect threw is replaced by SSE on the next configureSse.
+      this.#custom = false;
+      this.#customSource = null;
+      this.#customFailed = false;
+    }
     const moved =
       next.url !== previous.url ||
       next.audience !== previous.audience ||
@@ -148,8 +164,12 @@ export class StreamLink {
       this.disconnect();
       return;
     }
+    if (!this.#custom && !next.EventSource) {
+      if (partial.url !== undefined || partial.enabled === true) this.#warnNoEventSource();
+      return;
+    }
     if (moved && this.#connection) this.reconnect();
-    else if (!this.#connection && partial.enabled === true) this.connect();
+    else if (!this.#connection && (partial.enabled === true || replacing)) this.connect();
   }
 
   setSource(source: DirectiveSource): void {
@@ -158,7 +178,7 @@ export class StreamLink {
         'configureDirectiveSource needs { connect({ ingestEnvelope, applyDirectives, clientId }) }.',
       );
     }
-    this.#close();
+    this.#closeReported();
     this.#custom = true;
     this.#customSource = source;
     this.#connectCustom();
@@ -166,7 +186,8 @@ export class StreamLink {
 
   dispose(): void {
     if (this.#disposed) return;
-    this.disconnect();
+    this.#closeReported();
+    this.#cancelResync();
     this.#disposed = true;
     this.#resyncs?.unsubscribe();
     this.#resyncs = null;
@@ -175,26 +196,54 @@ export class StreamLink {
   }
 
   #customSource: DirectiveSource | null = null;
+  #customFailed = false;
 
+  /** A source's `connect` is foreign code: if it throws, the registry carries on offline and says so. */
   #connectCustom(): void {
     const source = this.#customSource;
     if (!source || this.#customCleanup) return;
-    const cleanup = source.connect({
-      ingestEnvelope: (envelope) => this.ingest(envelope),
-      applyDirectives: (directives, options) => this.#host.registry.applyDirectives(directives, options),
-      clientId: this.#host.clientId,
-    });
-    this.#customCleanup = typeof cleanup === 'function' ? cleanup : () => {};
+    let cleanup: unknown;
+    try {
+      cleanup = source.connect({
+        ingestEnvelope: (envelope) => this.ingest(envelope),
+        applyDirectives: (directives, options) => this.#host.registry.applyDirectives(directives, options),
+        clientId: this.#host.clientId,
+      });
+    } catch (error) {
+      this.#customFailed = true;
+      this.#host.lifecycle.emit('sse:error', { error });
+      this.#host.logger.log(
+        'warn',
+        'The directive source threw from connect(); the registry stays offline until configureDirectiveSource or configureSse replaces it.',
+        error,
+      );
+      return;
+    }
+    this.#customFailed = false;
+    this.#customCleanup = typeof cleanup === 'function' ? (cleanup as () => void) : () => {};
   }
 
-  /** Ends the connection and any pending reconnect. */
-  #close(): void {
+  #warnNoEventSource(): void {
+    this.#host.logger.log(
+      'warn',
+      'SSE is offline: no EventSource exists here. Pass one as createRegistry({ sse: { EventSource } }) (option sse.EventSource; in Node, the eventsource package).',
+    );
+  }
+
+  /** Ends the connection and any pending reconnect; says whether there was one. */
+  #close(): boolean {
     const wasConnected = this.#connection !== null || this.#customCleanup !== null;
     this.#connection?.unsubscribe();
     this.#connection = null;
     this.#closeCustom();
     this.#phase = 'idle';
-    if (wasConnected) this.#host.lifecycle.emit('sse:disconnect', { reason: 'requested' });
+    return wasConnected;
+  }
+
+  /** `#close`, reporting `sse:disconnect` when a connection ended. */
+  #closeReported(): void {
+    if (this.#close())
+      this.#host.lifecycle.emit('sse:disconnect', { reason: 'requested', wasConnected: true });
   }
 
   #closeCustom(): void {
@@ -248,7 +297,7 @@ export class StreamLink {
       });
     }
     if (observation.kind === 'duplicate') return;
-    if (observation.kind === 'gap' || observation.kind === 'reset') {
+    if (observation.kind === 'gap' || observation.kind === 'reset' || observation.kind === 'epoch') {
       const gap: GapInfo = {
         audience: observation.audience,
         lastSeq: observation.lastSeq,
@@ -336,4 +385,9 @@ export class StreamLink {
       target.document?.removeEventListener?.('visibilitychange', onVisible);
     };
   }
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 }

@@ -229,7 +229,8 @@ export interface SseOptions {
 }
 
 export interface ResyncContext {
-  readonly reason: 'gap' | 'reset' | 'manual';
+  /** `epoch`: the server's sequence restarted (SPEC §1.2); `reset`: its seq went backwards; `gap`: envelopes were lost. */
+  readonly reason: 'gap' | 'reset' | 'epoch' | 'manual';
   readonly gaps: ReadonlyArray<{ audience: string; lastSeq: number; incomingSeq: number }>;
 }
 

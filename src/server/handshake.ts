@@ -1,7 +1,9 @@
-// What a subscriber is told first: the hello's last_seq and resumed flag, and what is replayed after it.
+// What a subscriber is told first: the hello's epoch, last_seq and resumed flag, and what is replayed after it.
+import type { ResumePoint } from '../protocol/epoch';
 import type { BackplaneEnvelope, BackplaneSnapshot } from './backplane';
 
 export interface HandshakePlan {
+  epoch: string;
   lastSeq: number;
   resumed: boolean;
   replay: readonly BackplaneEnvelope[];
@@ -9,12 +11,12 @@ export interface HandshakePlan {
 
 /**
  * Replay is all-or-nothing: a partial replay would look gap-free to the client while it is not.
- * A resume point above the current seq means the server's sequence was reset.
+ * Only a point in the current epoch can be resumed: a seq of another run (or of no known run, a
+ * bare number) names different envelopes, so the client is told the new epoch instead.
  */
-export function planHandshake(resumeFrom: number | null, snapshot: BackplaneSnapshot): HandshakePlan {
-  const { lastSeq, missed } = snapshot;
-  if (resumeFrom === null || resumeFrom > lastSeq || missed === null) {
-    return { lastSeq, resumed: false, replay: [] };
-  }
-  return { lastSeq, resumed: true, replay: missed };
+export function planHandshake(resumeFrom: ResumePoint | null, snapshot: BackplaneSnapshot): HandshakePlan {
+  const { epoch, lastSeq, missed } = snapshot;
+  const resumable =
+    resumeFrom !== null && resumeFrom.epoch === epoch && resumeFrom.seq <= lastSeq && missed !== null;
+  return { epoch, lastSeq, resumed: resumable, replay: resumable ? missed : [] };
 }

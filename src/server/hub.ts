@@ -40,6 +40,8 @@ export function createDirectiveHub(options: DirectiveHubOptions = {}): Directive
 
 class Hub implements DirectiveHub {
   readonly #backplane: Backplane;
+  /** The default backplane, told when an audience loses its last subscriber so its idle clock starts. */
+  readonly #memory: MemoryBackplane | null = null;
   readonly #maxEvents: number;
   readonly #maxBufferedBytes: number;
   readonly #authorize: Authorize;
@@ -51,6 +53,11 @@ class Hub implements DirectiveHub {
 
   constructor(options: DirectiveHubOptions) {
     this.#maxEvents = nonNegativeInteger(options.replay?.maxEvents, 1000, 'replay.maxEvents');
+    const idleAudienceMs = nonNegativeInteger(
+      options.replay?.idleAudienceMs,
+      60 * 60 * 1000,
+      'replay.idleAudienceMs',
+    );
     this.#maxBufferedBytes = nonNegativeInteger(options.maxBufferedBytes, 1024 * 1024, 'maxBufferedBytes');
     if (this.#maxBufferedBytes === 0) {
       throw new VerityError('INVALID_OPTIONS', 'createDirectiveHub: maxBufferedBytes must be at least 1.');
@@ -63,7 +70,15 @@ class Hub implements DirectiveHub {
       );
     }
     this.#authorize = options.authorize ?? allowGlobalOnly;
-    this.#backplane = options.backplane ?? new MemoryBackplane();
+    if (options.backplane) {
+      this.#backplane = options.backplane;
+    } else {
+      this.#memory = new MemoryBackplane({
+        idleAudienceMs,
+        inUse: (audience) => this.#audiences.has(audience),
+      });
+      this.#backplane = this.#memory;
+    }
     this.#hooks = {
       gap: (subscriber) => void this.#handshake(subscriber),
       closed: (subscriber) => this.#forget(subscriber),
@@ -225,7 +240,9 @@ class Hub implements DirectiveHub {
     set.add(subscriber);
     const ticket = subscriber.beginHandshake();
     try {
-      const snapshot = await this.#backplane.snapshot(audience, resumeFrom);
+      // A bare seq names no run: the hub cannot resume it, and asks for no replay.
+      const after = resumeFrom?.epoch == null ? null : { epoch: resumeFrom.epoch, seq: resumeFrom.seq };
+      const snapshot = await this.#backplane.snapshot(audience, after);
       this.#complete(subscriber, ticket, planHandshake(resumeFrom, snapshot));
     } catch (cause) {
       subscriber.destroy(cause instanceof Error ? cause : new Error(String(cause)));
@@ -239,7 +256,7 @@ class Hub implements DirectiveHub {
   /** Re-runs the handshake on an open stream: a mid-stream hello tells the client what happened. */
   async #handshake(subscriber: Subscriber): Promise<void> {
     const ticket = subscriber.beginHandshake();
-    const resumeFrom = subscriber.lastSeq;
+    const resumeFrom = subscriber.position;
     try {
       const snapshot = await this.#backplane.snapshot(subscriber.audience, resumeFrom);
       this.#complete(subscriber, ticket, planHandshake(resumeFrom, snapshot));
@@ -250,10 +267,7 @@ class Hub implements DirectiveHub {
   }
 
   #complete(subscriber: Subscriber, ticket: number, plan: ReturnType<typeof planHandshake>): void {
-    let replay: Frame[] = plan.replay.map((envelope) => ({
-      seq: envelope.seq,
-      bytes: envelopeFrame(envelope.seq, envelope.data),
-    }));
+    let replay: Frame[] = plan.replay.map(toFrame);
     let resumed = plan.resumed;
     // A replay the client could not take within its byte bound would disconnect it on every
     // reconnect, forever: past the bound it gets resumed:false and resyncs instead.
@@ -261,10 +275,11 @@ class Hub implements DirectiveHub {
       replay = [];
       resumed = false;
     }
+    const { epoch, lastSeq } = plan;
     subscriber.completeHandshake(
       ticket,
-      helloFrame(subscriber.audience, plan.lastSeq, resumed),
-      plan.lastSeq,
+      helloFrame({ audience: subscriber.audience, epoch, lastSeq, resumed }),
+      { epoch, seq: lastSeq },
       replay,
     );
   }
@@ -279,7 +294,7 @@ class Hub implements DirectiveHub {
     const set = this.#audiences.get(envelope.audience);
     if (!set) return;
     // Encoded once, shared by every subscriber of the audience.
-    const frame: Frame = { seq: envelope.seq, bytes: envelopeFrame(envelope.seq, envelope.data) };
+    const frame = toFrame(envelope);
     for (const subscriber of set) subscriber.deliver(frame);
   }
 
@@ -293,8 +308,15 @@ class Hub implements DirectiveHub {
     const set = this.#audiences.get(subscriber.audience);
     if (!set) return;
     set.delete(subscriber);
-    if (set.size === 0) this.#audiences.delete(subscriber.audience);
+    if (set.size > 0) return;
+    this.#audiences.delete(subscriber.audience);
+    this.#memory?.release(subscriber.audience);
   }
+}
+
+function toFrame(envelope: BackplaneEnvelope): Frame {
+  const { epoch, seq, data } = envelope;
+  return { epoch, seq, bytes: envelopeFrame({ epoch, seq }, data) };
 }
 
 function nonNegativeInteger(value: number | undefined, fallback: number, name: string): number {

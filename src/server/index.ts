@@ -5,6 +5,7 @@ export type {
   Backplane,
   BackplaneEnvelope,
   BackplaneListener,
+  BackplaneResumePoint,
   BackplaneSnapshot,
   EnvelopeTemplate,
 } from './backplane';

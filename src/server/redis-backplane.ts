@@ -1,8 +1,15 @@
-// The Redis backplane: a counter and a stream per audience, fanned out over pub/sub to every hub instance.
+// The Redis backplane: an epoch, a counter and a stream per audience, fanned out over pub/sub to every hub instance.
 import { Redis } from 'ioredis';
+import { newEpoch, parseEventId } from '../protocol/epoch';
 import { VerityError } from '../protocol/errors';
 import type { EnvelopeTemplate } from '../protocol/frame-writer';
-import type { Backplane, BackplaneEnvelope, BackplaneListener, BackplaneSnapshot } from './backplane';
+import type {
+  Backplane,
+  BackplaneEnvelope,
+  BackplaneListener,
+  BackplaneResumePoint,
+  BackplaneSnapshot,
+} from './backplane';
 import { ConnectionGate } from './connection-gate';
 import { EMIT_SCRIPT, runScript, SNAPSHOT_SCRIPT } from './redis-scripts';
 
@@ -60,12 +67,13 @@ class RedisBackplane implements Backplane {
     await this.#commandGate.whenUp();
     let reply: unknown;
     try {
-      reply = await runScript(
-        this.#commands,
-        EMIT_SCRIPT,
-        [this.#seqKey(audience), this.#streamKey(audience)],
-        [options.retain, template.head, template.tail, this.#channelPrefix + audience],
-      );
+      reply = await runScript(this.#commands, EMIT_SCRIPT, this.#keys(audience), [
+        options.retain,
+        template.head,
+        template.tail,
+        this.#channelPrefix + audience,
+        newEpoch(),
+      ]);
     } catch (cause) {
       if (!this.#commandGate.isUp) {
         throw new VerityError(
@@ -79,33 +87,37 @@ class RedisBackplane implements Backplane {
     return Number(reply);
   }
 
-  async snapshot(audience: string, afterSeq: number | null): Promise<BackplaneSnapshot> {
+  /**
+   * Every answer comes from Redis in one script: an instance cut off from Redis has no snapshot to
+   * give, so it can never confirm an epoch (and answer `resumed: true`) that Redis no longer has.
+   */
+  async snapshot(audience: string, after: BackplaneResumePoint | null): Promise<BackplaneSnapshot> {
     this.#assertOpen();
     // Subscribers may only start once pub/sub is live, or envelopes after the snapshot could be missed.
     await this.#commandGate.whenUp();
     await this.#pubsubGate.whenUp();
     let reply: unknown;
     try {
-      reply = await runScript(
-        this.#commands,
-        SNAPSHOT_SCRIPT,
-        [this.#seqKey(audience), this.#streamKey(audience)],
-        [afterSeq === null ? '' : afterSeq],
-      );
+      reply = await runScript(this.#commands, SNAPSHOT_SCRIPT, this.#keys(audience), [
+        after?.epoch ?? '',
+        after?.seq ?? '',
+        newEpoch(),
+      ]);
     } catch (cause) {
       throw new VerityError('BACKPLANE_FAILED', `Redis did not answer the snapshot (${messageOf(cause)}).`, {
         cause,
       });
     }
-    const [lastSeq, held, ...data] = reply as [number, number | undefined, ...string[]];
-    if (afterSeq === null) return { lastSeq, missed: [] };
-    if (held !== 1) return { lastSeq, missed: null };
+    const [epoch, lastSeq, held, ...data] = reply as [string, number, number | undefined, ...string[]];
+    if (after === null) return { epoch, lastSeq, missed: [] };
+    if (held !== 1) return { epoch, lastSeq, missed: null };
     const missed: BackplaneEnvelope[] = data.map((text, index) => ({
       audience,
-      seq: afterSeq + 1 + index,
+      epoch,
+      seq: after.seq + 1 + index,
       data: text,
     }));
-    return { lastSeq, missed };
+    return { epoch, lastSeq, missed };
   }
 
   subscribe(listener: BackplaneListener): () => void {
@@ -172,23 +184,21 @@ class RedisBackplane implements Backplane {
   #receive(channel: string, message: string): void {
     if (!channel.startsWith(this.#channelPrefix)) return;
     const newline = message.indexOf('\n');
-    const seq = Number(message.slice(0, newline));
-    if (newline < 0 || !Number.isSafeInteger(seq)) return;
+    const point = newline < 0 ? null : parseEventId(message.slice(0, newline));
+    if (point === null || point.epoch === null) return;
     const envelope: BackplaneEnvelope = {
       audience: channel.slice(this.#channelPrefix.length),
-      seq,
+      epoch: point.epoch,
+      seq: point.seq,
       data: message.slice(newline + 1),
     };
     for (const listener of this.#listeners) listener.envelope(envelope);
   }
 
-  #seqKey(audience: string): string {
-    // The hash tag keeps both keys of an audience in one cluster slot, as a script needs.
-    return `${this.#prefix}{${audience}}:seq`;
-  }
-
-  #streamKey(audience: string): string {
-    return `${this.#prefix}{${audience}}:stream`;
+  /** Counter, stream, epoch: the hash tag keeps an audience's keys in one cluster slot, as a script needs. */
+  #keys(audience: string): string[] {
+    const base = `${this.#prefix}{${audience}}`;
+    return [`${base}:seq`, `${base}:stream`, `${base}:epoch`];
   }
 
   #assertOpen(): void {

@@ -1,6 +1,6 @@
 // Reading a subscription (audience, client id, Last-Event-ID) from a web Request or a node IncomingMessage.
 import type { IncomingMessage } from 'node:http';
-import { parseLastEventId } from '../protocol/frame-writer';
+import { parseEventId, type ResumePoint } from '../protocol/epoch';
 import {
   AUDIENCE_PARAM,
   CLIENT_ID_HEADER,
@@ -16,8 +16,8 @@ const MAX_CLIENT_ID_LENGTH = 256;
 export interface Subscription {
   audience: string;
   clientId: string | null;
-  /** The seq to resume after, or null for a fresh start. */
-  resumeFrom: number | null;
+  /** The point to resume after (its epoch null for a bare seq, which is never resumed), or null for a fresh start. */
+  resumeFrom: ResumePoint | null;
 }
 
 /** The header wins over the query parameter: EventSource updates the header on every reconnect. */
@@ -29,9 +29,7 @@ export function parseSubscription(url: URL, headers: Headers): Subscription | { 
   return {
     audience,
     clientId: clientIdFrom(url, headers),
-    resumeFrom: parseLastEventId(
-      headers.get(LAST_EVENT_ID_HEADER) ?? url.searchParams.get(LAST_EVENT_ID_PARAM),
-    ),
+    resumeFrom: parseEventId(headers.get(LAST_EVENT_ID_HEADER) ?? url.searchParams.get(LAST_EVENT_ID_PARAM)),
   };
 }
 

@@ -5,12 +5,16 @@ import { HEARTBEAT_FRAME } from '../protocol/frame-writer';
 import type { Sink } from './sink';
 
 export interface Frame {
+  readonly epoch: string;
   readonly seq: number;
   readonly bytes: Uint8Array;
 }
 
 export interface SubscriberHooks {
-  /** A live envelope skipped some seqs: the hub must re-run the handshake to fill or declare the gap. */
+  /**
+   * A live envelope skipped some seqs or belongs to another epoch: the hub must re-run the
+   * handshake to fill or declare the gap, or to announce the new epoch.
+   */
   gap(subscriber: Subscriber): void;
   closed(subscriber: Subscriber): void;
 }
@@ -29,6 +33,8 @@ export class Subscriber {
   #heldBytes = 0;
   #handshake = 0;
   #helloSent = false;
+  /** Null until the first hello: no envelope is sent before one says which run it belongs to. */
+  #epoch: string | null = null;
   #lastSeq = 0;
   #closed = false;
   #boundCheck: ReturnType<typeof setTimeout> | undefined;
@@ -40,9 +46,9 @@ export class Subscriber {
     this.#hooks = hooks;
   }
 
-  /** The last seq this client has been sent (or told about in a hello). */
-  get lastSeq(): number {
-    return this.#lastSeq;
+  /** The epoch and last seq this client has been sent (or told about in a hello); null before the first hello. */
+  get position(): { epoch: string; seq: number } | null {
+    return this.#epoch === null ? null : { epoch: this.#epoch, seq: this.#lastSeq };
   }
 
   get closed(): boolean {
@@ -57,16 +63,23 @@ export class Subscriber {
   }
 
   /** Writes hello and the replay, then releases the envelopes held meanwhile. False when superseded. */
-  completeHandshake(ticket: number, hello: Uint8Array, lastSeq: number, replay: readonly Frame[]): boolean {
+  completeHandshake(
+    ticket: number,
+    hello: Uint8Array,
+    position: { epoch: string; seq: number },
+    replay: readonly Frame[],
+  ): boolean {
     if (ticket !== this.#handshake || this.#closed) return false;
     this.#write(hello);
     for (const frame of replay) this.#write(frame.bytes);
     this.#helloSent = true;
-    this.#lastSeq = lastSeq;
+    this.#epoch = position.epoch;
+    this.#lastSeq = position.seq;
     const held = this.#held ?? [];
     this.#held = null;
     this.#heldBytes = 0;
-    for (const frame of held) this.deliver(frame);
+    // Held envelopes of another run than the hello's are not this client's to see any more.
+    for (const frame of held) if (frame.epoch === position.epoch) this.deliver(frame);
     return true;
   }
 
@@ -83,9 +96,11 @@ export class Subscriber {
       this.#enforceBound();
       return;
     }
+    // Another epoch: the sequence restarted under this stream (a Redis that lost its data).
+    const restarted = frame.epoch !== this.#epoch;
     // At or below lastSeq it was already sent: replayed, or counted in the hello's last_seq.
-    if (frame.seq <= this.#lastSeq) return;
-    if (frame.seq > this.#lastSeq + 1) {
+    if (!restarted && frame.seq <= this.#lastSeq) return;
+    if (restarted || frame.seq > this.#lastSeq + 1) {
       this.#held = [frame];
       this.#heldBytes = frame.bytes.byteLength;
       this.#hooks.gap(this);

@@ -30,6 +30,12 @@ export interface DirectiveHubOptions {
   replay?: {
     /** How many envelopes per audience are kept for `Last-Event-ID` replay. Default 1000. */
     maxEvents?: number;
+    /**
+     * The in-memory backplane forgets an audience with no subscriber and no emit for this long (its
+     * seq, log and epoch; a client resuming into it later gets a new epoch and resyncs). Default
+     * 3600000 (1 h); 0 keeps every audience. Other backplanes keep their own rules.
+     */
+    idleAudienceMs?: number;
   };
   /** Interval of `: keep-alive` comment lines. Default 15000; 0 turns them off. */
   heartbeatMs?: number;

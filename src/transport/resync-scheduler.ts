@@ -11,11 +11,11 @@ export interface GapInfo {
   audience: string;
   lastSeq: number;
   incomingSeq: number;
-  reason: 'gap' | 'reset';
+  reason: 'gap' | 'reset' | 'epoch';
 }
 
 export interface ResyncContext {
-  reason: 'gap' | 'reset' | 'manual';
+  reason: 'gap' | 'reset' | 'epoch' | 'manual';
   gaps: GapInfo[];
 }
 
@@ -40,7 +40,7 @@ export function scheduleResyncs(o: {
         const gaps = pending ?? [];
         pending = null;
         timer = null;
-        subscriber.next({ reason: gaps.some((gap) => gap.reason === 'reset') ? 'reset' : 'gap', gaps });
+        subscriber.next({ reason: strongestReason(gaps), gaps });
         if (sourceDone) subscriber.complete();
       };
       const upstream = source.subscribe({
@@ -73,4 +73,10 @@ function jitteredDelay(minMs: number, maxMs: number, random: () => number): numb
   const r = random();
   const unit = Number.isFinite(r) ? Math.min(Math.max(r, 0), 1) : 0.5;
   return min + unit * (max - min);
+}
+
+/** A restart (new epoch) says more than a reset seq, which says more than lost envelopes. */
+function strongestReason(gaps: readonly GapInfo[]): GapInfo['reason'] {
+  if (gaps.some((gap) => gap.reason === 'epoch')) return 'epoch';
+  return gaps.some((gap) => gap.reason === 'reset') ? 'reset' : 'gap';
 }

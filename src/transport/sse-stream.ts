@@ -26,7 +26,8 @@ export interface SseStreamOptions {
   maxRetryMs: number;
   backoffMultiplier: number;
   maxFrameBytes: number;
-  resumeFrom: () => number | null;
+  /** The last event id to resume after (`<epoch>:<seq>`, or a bare seq), or null for a fresh start. */
+  resumeFrom: () => string | null;
   random?: () => number;
   scheduler?: SchedulerLike;
   base?: string;
@@ -48,14 +49,14 @@ const PLACEHOLDER_BASE = 'http://relative.invalid/';
  */
 export function buildStreamUrl(
   o: Pick<SseStreamOptions, 'url' | 'clientId' | 'audience' | 'clientIdParam' | 'audienceParam' | 'base'>,
-  resumeFrom: number | null,
+  resumeFrom: string | null,
 ): string {
   const absolute = isAbsoluteUrl(o.url);
   const base = o.base ?? globalThis.location?.href ?? PLACEHOLDER_BASE;
   const url = absolute ? new URL(o.url) : new URL(o.url, base);
   url.searchParams.set(o.clientIdParam, o.clientId);
   url.searchParams.set(o.audienceParam, o.audience);
-  if (resumeFrom !== null) url.searchParams.set(LAST_EVENT_ID_PARAM, String(resumeFrom));
+  if (resumeFrom !== null) url.searchParams.set(LAST_EVENT_ID_PARAM, resumeFrom);
   if (absolute || url.origin !== new URL(base).origin) return url.href;
   return `${url.pathname}${url.search}${url.hash}`;
 }

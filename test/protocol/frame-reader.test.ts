@@ -114,6 +114,21 @@ describe('parseFrame: junk', () => {
     expect(junkReason('{"type":"hello","last_seq":1,"resumed":"yes"}')).toMatch(/resumed/);
   });
 
+  it('reads a hello epoch, and rejects one that could not be part of an `<epoch>:<seq>` id', () => {
+    expect(parseFrame('{"type":"hello","epoch":"9f0c1a","last_seq":3,"resumed":true}', MAX)).toEqual({
+      ok: true,
+      message: { type: 'hello', epoch: '9f0c1a', last_seq: 3, resumed: true },
+    });
+    // JSON has no undefined: a null epoch is a server without epochs.
+    expect(parseFrame('{"type":"hello","epoch":null,"last_seq":3}', MAX)).toEqual({
+      ok: true,
+      message: { type: 'hello', last_seq: 3 },
+    });
+    for (const epoch of ['"a:b"', '"a b"', '""', '7', '["e"]']) {
+      expect(junkReason(`{"type":"hello","epoch":${epoch},"last_seq":1}`)).toMatch(/epoch/);
+    }
+  });
+
   it('ignores other message types silently rather than calling them junk', () => {
     expect(parseFrame('{"type":"presence","users":3}', MAX)).toMatchObject({ ok: false, ignored: true });
   });

@@ -4,6 +4,7 @@ import {
   type Backplane,
   type BackplaneEnvelope,
   type BackplaneListener,
+  type BackplaneResumePoint,
   type BackplaneSnapshot,
   createDirectiveHub,
   type DirectiveHub,
@@ -19,6 +20,8 @@ import { openSse } from '../support/sse-client';
 class SteeredBackplane implements Backplane {
   readonly log: BackplaneEnvelope[] = [];
   readonly listeners = new Set<BackplaneListener>();
+  /** The run the steered store is in; a test that wipes the store starts another. */
+  epoch = 'run-1';
   autoDeliver = true;
   failSnapshots = false;
   failPublish = false;
@@ -28,18 +31,19 @@ class SteeredBackplane implements Backplane {
   async publish(audience: string, template: EnvelopeTemplate): Promise<number> {
     if (this.failPublish) throw new Error('store unreachable');
     const seq = this.log.filter((e) => e.audience === audience).length + 1;
-    const envelope = { audience, seq, data: template.head + seq + template.tail };
+    const envelope = { audience, epoch: this.epoch, seq, data: template.head + seq + template.tail };
     this.log.push(envelope);
     if (this.autoDeliver) this.deliver(envelope);
     return seq;
   }
 
-  async snapshot(audience: string, afterSeq: number | null): Promise<BackplaneSnapshot> {
+  async snapshot(audience: string, after: BackplaneResumePoint | null): Promise<BackplaneSnapshot> {
     if (this.snapshotGate) await this.snapshotGate;
     if (this.failSnapshots) throw new Error('store unreachable');
     const own = this.log.filter((e) => e.audience === audience);
     const lastSeq = own.length;
-    return { lastSeq, missed: afterSeq === null ? [] : own.filter((e) => e.seq > afterSeq) };
+    if (after !== null && after.epoch !== this.epoch) return { epoch: this.epoch, lastSeq, missed: null };
+    return { epoch: this.epoch, lastSeq, missed: after === null ? [] : own.filter((e) => e.seq > after.seq) };
   }
 
   deliver(envelope: BackplaneEnvelope): void {
@@ -91,8 +95,8 @@ describe('the hub over any backplane', () => {
     await sse.reader.until((r) => r.envelopes.length === 3, 'the gap filled');
     expect(sse.reader.seqs).toEqual([1, 2, 3]);
     expect(sse.reader.hellos.map((m) => m.body)).toEqual([
-      { type: 'hello', audience: 'global', last_seq: 0, resumed: false },
-      { type: 'hello', audience: 'global', last_seq: 3, resumed: true },
+      { type: 'hello', audience: 'global', epoch: 'run-1', last_seq: 0, resumed: false },
+      { type: 'hello', audience: 'global', epoch: 'run-1', last_seq: 3, resumed: true },
     ]);
     // A late delivery of what was already replayed is not sent twice.
     backplane.deliver(backplane.log[1]!);
@@ -110,7 +114,7 @@ describe('the hub over any backplane', () => {
     backplane.snapshotGate = new Promise((resolve) => {
       release = resolve;
     });
-    const opening = openSse(server.url, { 'last-event-id': '0' });
+    const opening = openSse(server.url, { 'last-event-id': 'run-1:0' });
     // Emitted after the subscriber registered but before its snapshot is read: in the snapshot *and* live.
     await until(() => hub.stats().subscribers === 1, 'the subscriber is registered');
     await hub.emit(refresh(2));
@@ -129,12 +133,15 @@ describe('the hub over any backplane', () => {
     await sse.reader.until((r) => r.hellos.length === 1, 'hello');
     await hub.emit(refresh(1));
     await sse.reader.until((r) => r.envelopes.length === 1, 'one envelope');
-    backplane.log.length = 0; // the store lost everything, as a Redis without persistence does on restart
+    // The store lost everything, as a Redis without persistence does on restart: a new run.
+    backplane.log.length = 0;
+    backplane.epoch = 'run-2';
     backplane.reset();
     await sse.reader.until((r) => r.hellos.length === 2, 'a second hello');
     expect(sse.reader.hellos[1]!.body).toEqual({
       type: 'hello',
       audience: 'global',
+      epoch: 'run-2',
       last_seq: 0,
       resumed: false,
     });

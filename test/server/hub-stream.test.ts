@@ -27,10 +27,12 @@ describe('the SSE stream over node:http', () => {
     expect(sse.headers['content-type']).toBe('text/event-stream');
     expect(sse.headers['cache-control']).toBe('no-cache');
     await sse.reader.until((r) => r.frames.length >= 1, 'hello');
+    const epoch = sse.reader.hellos[0]!.body.epoch;
+    expect(epoch).toMatch(/^[0-9a-f]{16}$/);
     expect(sse.reader.frames[0]).toEqual({
       kind: 'event',
       id: null,
-      data: '{"type":"hello","audience":"global","last_seq":0,"resumed":false}',
+      data: `{"type":"hello","audience":"global","epoch":"${epoch}","last_seq":0,"resumed":false}`,
     });
     sse.close();
   });
@@ -44,13 +46,14 @@ describe('the SSE stream over node:http', () => {
     expect(sse.reader.hellos[0]!.body).toEqual({
       type: 'hello',
       audience: 'global',
+      epoch: expect.any(String),
       last_seq: 2,
       resumed: false,
     });
     sse.close();
   });
 
-  it('sends each envelope with an id line and the exact envelope shape', async () => {
+  it('sends each envelope with an `<epoch>:<seq>` id line and the exact envelope shape', async () => {
     await start();
     const sse = await openSse(server.url);
     await sse.reader.until((r) => r.hellos.length === 1, 'hello');
@@ -60,7 +63,7 @@ describe('the SSE stream over node:http', () => {
     await sse.reader.until((r) => r.envelopes.length === 1, 'one envelope');
     expect(sse.reader.frames[1]).toEqual({
       kind: 'event',
-      id: '1',
+      id: `${sse.reader.hellos[0]!.body.epoch}:1`,
       data: JSON.stringify({
         type: 'directives',
         seq: 1,

@@ -24,7 +24,8 @@ describe('handleRequest (web Request → Response)', () => {
     await reader.until((r) => r.hellos.length === 1, 'hello');
     await hub.emit(refresh('todos'), { source: 'c9' });
     await reader.until((r) => r.envelopes.length === 1, 'envelope');
-    expect(reader.frames.map((f) => f.kind === 'event' && f.id)).toEqual([null, '1']);
+    const epoch = reader.hellos[0]!.body.epoch;
+    expect(reader.frames.map((f) => f.kind === 'event' && f.id)).toEqual([null, `${epoch}:1`]);
     expect(reader.envelopes[0]!.body).toEqual({
       type: 'directives',
       seq: 1,
@@ -46,7 +47,13 @@ describe('handleRequest (web Request → Response)', () => {
   it('replays after the Last-Event-ID header', async () => {
     hub = createDirectiveHub();
     for (let i = 0; i < 3; i++) await hub.emit(refresh(`n${i}`));
-    const response = await hub.handleRequest(new Request(URL_BASE, { headers: { 'last-event-id': '1' } }));
+    const probe = readSseResponse(await hub.handleRequest(new Request(URL_BASE)));
+    await probe.reader.until((r) => r.hellos.length === 1, 'hello');
+    const epoch = probe.reader.hellos[0]!.body.epoch;
+    await probe.cancel();
+    const response = await hub.handleRequest(
+      new Request(URL_BASE, { headers: { 'last-event-id': `${epoch}:1` } }),
+    );
     const { reader, cancel } = readSseResponse(response);
     await reader.until((r) => r.envelopes.length === 2, 'replay');
     expect(reader.hellos[0]!.body).toMatchObject({ last_seq: 3, resumed: true });

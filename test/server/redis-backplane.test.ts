@@ -90,12 +90,15 @@ describe('the Redis backplane (real redis-server)', () => {
     for (let i = 6; i <= 9; i++) await (i % 2 ? a.hub : b.hub).emit(refresh(i));
     const second = await openSse(b.server.url + query({ client_id: 'c1' }), { 'last-event-id': lastSeen });
     await second.reader.until((r) => r.envelopes.length === 4, 'the four missed envelopes');
+    // Both instances share Redis's epoch, so either can resume a point the other handed out.
     expect(second.reader.hellos[0]!.body).toEqual({
       type: 'hello',
       audience: 'global',
+      epoch: first.reader.hellos[0]!.body.epoch,
       last_seq: 9,
       resumed: true,
     });
+    expect(lastSeen).toBe(`${first.reader.hellos[0]!.body.epoch}:5`);
     expect(second.reader.seqs).toEqual([6, 7, 8, 9]);
     await a.hub.emit(refresh(10));
     await second.reader.until((r) => r.envelopes.length === 5, 'the next live envelope');
@@ -140,11 +143,12 @@ describe('the Redis backplane (real redis-server)', () => {
     const a = await instance({ maxEvents: 5 });
     for (let i = 1; i <= 10; i++) await a.hub.emit(refresh(i));
     expect(await admin.xlen(`${prefix}{global}:stream`)).toBe(5);
+    const epoch = await admin.get(`${prefix}{global}:epoch`);
 
-    const tooOld = await openSse(a.server.url, { 'last-event-id': '4' });
+    const tooOld = await openSse(a.server.url, { 'last-event-id': `${epoch}:4` });
     await tooOld.reader.until((r) => r.hellos.length === 1, 'hello');
     expect(tooOld.reader.hellos[0]!.body).toMatchObject({ last_seq: 10, resumed: false });
-    const held = await openSse(a.server.url, { 'last-event-id': '5' });
+    const held = await openSse(a.server.url, { 'last-event-id': `${epoch}:5` });
     await held.reader.until((r) => r.envelopes.length === 5, 'five replayed');
     expect(held.reader.seqs).toEqual([6, 7, 8, 9, 10]);
     await a.hub.emit(refresh(11));
@@ -191,16 +195,21 @@ describe('the Redis backplane (real redis-server)', () => {
     expect(onA.reader.ended).toBe(false);
 
     await redis.restart();
-    // The restarted server is empty (no persistence): the hello says so, and the client resyncs.
+    // The restarted server is empty (no persistence): a new epoch, shared by both instances, and
+    // the client resyncs.
+    const before = onA.reader.hellos[0]!.body.epoch;
     for (const sse of [onA, onB]) {
       await sse.reader.until((r) => r.hellos.length === 2, 'a fresh hello after Redis returns', 15_000);
       expect(sse.reader.hellos[1]!.body).toEqual({
         type: 'hello',
         audience: 'global',
+        epoch: expect.any(String),
         last_seq: 0,
         resumed: false,
       });
+      expect(sse.reader.hellos[1]!.body.epoch).not.toBe(before);
     }
+    expect(onA.reader.hellos[1]!.body.epoch).toBe(onB.reader.hellos[1]!.body.epoch);
     await expect(b.hub.emit(refresh(5))).resolves.toEqual({ seq: 1 });
     for (const sse of [onA, onB]) {
       await sse.reader.until((r) => r.envelopes.length === 4, 'the first envelope after the restart');
@@ -209,6 +218,49 @@ describe('the Redis backplane (real redis-server)', () => {
     }
     admin.disconnect();
     admin = new Redis(redis.url);
+  });
+
+  it('Redis lost its data under open streams: the next emit starts a new epoch, and subscribers on both instances are told', async () => {
+    const a = await instance();
+    const b = await instance();
+    const onB = await openSse(b.server.url);
+    await onB.reader.until((r) => r.hellos.length === 1, 'hello on B');
+    for (let i = 1; i <= 5; i++) await a.hub.emit(refresh(i));
+    await onB.reader.until((r) => r.envelopes.length === 5, 'five envelopes on B');
+    const before = onB.reader.hellos[0]!.body.epoch;
+
+    await admin.flushall();
+    await expect(a.hub.emit(refresh(6))).resolves.toEqual({ seq: 1 });
+    const after = await admin.get(`${prefix}{global}:epoch`);
+    expect(after).not.toBe(before);
+    // Seq 1 of another run is not "a duplicate of 1": B announces the new epoch instead of dropping it.
+    await onB.reader.until((r) => r.hellos.length === 2, 'a hello with the new epoch');
+    expect(onB.reader.hellos[1]!.body).toEqual({
+      type: 'hello',
+      audience: 'global',
+      epoch: after,
+      last_seq: 1,
+      resumed: false,
+    });
+    await b.hub.emit(refresh(7));
+    await onB.reader.until((r) => r.envelopes.length === 6, 'the next envelope of the new run');
+    expect(onB.reader.envelopes.at(-1)!.id).toBe(`${after}:2`);
+    onB.close();
+  });
+
+  it('either half of a run lost (the epoch or the counter evicted) starts a new run, never seq 1 under a known epoch', async () => {
+    const a = await instance();
+    for (let i = 1; i <= 3; i++) await a.hub.emit(refresh(i));
+    const first = await admin.get(`${prefix}{global}:epoch`);
+    await admin.del(`${prefix}{global}:seq`);
+    await expect(a.hub.emit(refresh(4))).resolves.toEqual({ seq: 1 });
+    const second = await admin.get(`${prefix}{global}:epoch`);
+    expect(second).not.toBe(first);
+    expect(await admin.xlen(`${prefix}{global}:stream`)).toBe(1);
+
+    await admin.del(`${prefix}{global}:epoch`);
+    await expect(a.hub.emit(refresh(5))).resolves.toEqual({ seq: 1 });
+    expect(await admin.get(`${prefix}{global}:epoch`)).not.toBe(second);
   });
 
   it('close() quits the connections it opened, and leaves a client passed in alone', async () => {

@@ -1,6 +1,10 @@
 // Owns a small real SSE server for transport tests: a seq per audience, replay, dropped frames, junk, kills and restarts on one port.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Directive } from '../../src/protocol/directive-check';
+import { parseEventId } from '../../src/protocol/epoch';
+import { envelopeFrame, envelopeTemplate, helloFrame, renderEnvelope } from '../../src/protocol/frame-writer';
+import { LAST_EVENT_ID_PARAM } from '../../src/protocol/names';
 
 export interface RecordedRequest {
   /** Path and query exactly as the client sent them. */
@@ -11,7 +15,7 @@ export interface RecordedRequest {
 
 interface Envelope {
   seq: number;
-  frame: string;
+  frame: Uint8Array;
 }
 
 interface Stream {
@@ -22,6 +26,8 @@ interface Stream {
 export interface SseTestServerOptions {
   /** Whether a client resuming with a last event id gets the envelopes it missed (`resumed: true`). */
   replay?: boolean;
+  /** The run's epoch, sent in hellos and ids (`<epoch>:<seq>`); null (the default) plays a server without epochs. */
+  epoch?: string | null;
 }
 
 /**
@@ -32,6 +38,7 @@ export interface SseTestServerOptions {
 export class SseTestServer {
   readonly requests: RecordedRequest[] = [];
   replay: boolean;
+  #epoch: string | null;
   readonly #server: Server;
   readonly #streams = new Set<Stream>();
   readonly #log = new Map<string, Envelope[]>();
@@ -40,6 +47,7 @@ export class SseTestServer {
 
   private constructor(options: SseTestServerOptions) {
     this.replay = options.replay ?? true;
+    this.#epoch = options.epoch ?? null;
     this.#server = createServer((request, response) => this.#serve(request, response));
   }
 
@@ -65,14 +73,9 @@ export class SseTestServer {
   emit(directives: unknown, options: { audience?: string; source?: string; deliver?: boolean } = {}): number {
     const audience = options.audience ?? 'global';
     const seq = this.lastSeq(audience) + 1;
-    const envelope = {
-      type: 'directives',
-      seq,
-      audience,
-      ...(options.source ? { source: options.source } : {}),
-      directives,
-    };
-    const frame = `id: ${seq}\ndata: ${JSON.stringify(envelope)}\n\n`;
+    // Tests send malformed directives on purpose: the server writes whatever it is given.
+    const template = envelopeTemplate(audience, options.source ?? null, directives as readonly Directive[]);
+    const frame = envelopeFrame({ epoch: this.#epoch, seq }, renderEnvelope(template, seq));
     const log = this.#log.get(audience) ?? [];
     log.push({ seq, frame });
     this.#log.set(audience, log);
@@ -90,9 +93,13 @@ export class SseTestServer {
     for (const stream of this.#streams) stream.response.write(`: ${text}\n\n`);
   }
 
-  /** Forgets every sequence, as a restarted hub without persistence would. */
-  resetSequences(): void {
+  /**
+   * Forgets every sequence, as a restarted hub without persistence would; with `epoch`, the new
+   * run has that epoch (as a real hub's would), otherwise it keeps the current one.
+   */
+  resetSequences(epoch: string | null = this.#epoch): void {
     this.#log.clear();
+    this.#epoch = epoch;
   }
 
   /** Drops every connection mid-stream; the server keeps listening. */
@@ -124,7 +131,7 @@ export class SseTestServer {
     this.#listening = true;
   }
 
-  #broadcast(audience: string, frame: string): void {
+  #broadcast(audience: string, frame: Uint8Array): void {
     for (const stream of this.#streams) if (stream.audience === audience) stream.response.write(frame);
   }
 
@@ -136,20 +143,20 @@ export class SseTestServer {
     this.requests.push({ url, query, lastEventIdHeader });
 
     const audience = query.get('audience') ?? 'global';
-    const resumeFrom = Number(lastEventIdHeader ?? query.get('last_event_id') ?? Number.NaN);
+    const point = parseEventId(lastEventIdHeader ?? query.get(LAST_EVENT_ID_PARAM));
     const log = this.#log.get(audience) ?? [];
     const lastSeq = log.at(-1)?.seq ?? 0;
     const first = log[0]?.seq ?? 1;
-    // Resuming needs every envelope after the client's seq, so the log must reach back to it.
-    const resumed =
-      this.replay && Number.isSafeInteger(resumeFrom) && resumeFrom >= first - 1 && resumeFrom <= lastSeq;
+    // Resuming needs the same run and every envelope after the client's seq, so the log must reach back to it.
+    const resumeFrom = point !== null && point.epoch === this.#epoch ? point.seq : Number.NaN;
+    const resumed = this.replay && resumeFrom >= first - 1 && resumeFrom <= lastSeq;
 
     response.writeHead(200, {
       'Content-Type': 'text/event-stream',
       'Cache-Control': 'no-cache',
       Connection: 'keep-alive',
     });
-    response.write(`data: ${JSON.stringify({ type: 'hello', audience, last_seq: lastSeq, resumed })}\n\n`);
+    response.write(helloFrame({ audience, epoch: this.#epoch, lastSeq, resumed }));
     if (resumed) for (const envelope of log) if (envelope.seq > resumeFrom) response.write(envelope.frame);
 
     const stream: Stream = { audience, response };

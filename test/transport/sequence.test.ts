@@ -152,18 +152,18 @@ describe('SequenceTracker (SPEC §3 Stream)', () => {
 
   it('a message without audience belongs to the default audience, whose seq is the resume point', () => {
     const tracker = new SequenceTracker('tenant-1');
-    expect(tracker.lastSeen()).toBeNull();
+    expect(tracker.resumePoint('tenant-1')).toBeNull();
     tracker.observe(envelope(4));
     tracker.observe(envelope(2, { audience: 'other' }));
     expect(tracker.last('tenant-1')).toBe(4);
-    expect(tracker.lastSeen()).toBe(4);
+    expect(tracker.resumePoint('tenant-1')).toBe('4');
   });
 
   it('forget clears every audience, so the next message is a baseline again', () => {
     const tracker = trackerAt(5);
     tracker.observe(envelope(1, { audience: 'b' }));
     tracker.forget();
-    expect(tracker.lastSeen()).toBeNull();
+    expect(tracker.resumePoint('global')).toBeNull();
     expect(tracker.last('b')).toBeNull();
     expect(tracker.observe(envelope(2))).toMatchObject({ kind: 'baseline', seq: 2 });
   });
@@ -305,5 +305,77 @@ describe('trackSequences', () => {
         c: { message: envelope(3), observation: { kind: 'next', audience: 'global', seq: 3 } },
       });
     });
+  });
+});
+
+describe('epochs (SPEC §1.2, §3 Stream)', () => {
+  const at = (seq: number, epoch: string) => {
+    const tracker = new SequenceTracker('global');
+    tracker.observe(hello(seq, { epoch }));
+    return tracker;
+  };
+
+  it('a hello of another epoch is a restart whatever the numbers, even a resumed one', () => {
+    for (const [incoming, resumed] of [
+      [9, false],
+      [5, false],
+      [2, false],
+      [9, true],
+      [5, true],
+    ] as const) {
+      const tracker = at(5, 'e1');
+      expect(tracker.observe(hello(incoming, { epoch: 'e2', resumed }))).toEqual({
+        kind: 'epoch',
+        audience: 'global',
+        lastSeq: 5,
+        incomingSeq: incoming,
+      });
+      // The stored seq and epoch take the new values: the next envelope of the new run is next.
+      expect(tracker.resumePoint('global')).toBe(`e2:${incoming}`);
+      expect(tracker.observe(envelope(incoming + 1))).toMatchObject({ kind: 'next' });
+    }
+  });
+
+  it('within one epoch the seq rules are unchanged', () => {
+    expect(at(5, 'e1').observe(hello(5, { epoch: 'e1' }))).toMatchObject({ kind: 'in-sync' });
+    expect(at(5, 'e1').observe(hello(8, { epoch: 'e1', resumed: true }))).toMatchObject({ kind: 'in-sync' });
+    expect(at(5, 'e1').observe(hello(8, { epoch: 'e1' }))).toMatchObject({ kind: 'gap' });
+    expect(at(5, 'e1').observe(hello(2, { epoch: 'e1' }))).toMatchObject({ kind: 'reset' });
+  });
+
+  it('a hello without an epoch keeps the last_seq rules, and the resume point goes back to a bare seq', () => {
+    const tracker = at(5, 'e1');
+    expect(tracker.observe(hello(5))).toMatchObject({ kind: 'in-sync' });
+    expect(tracker.resumePoint('global')).toBe('5');
+    // No epoch stored: the next epoch is learnt, not compared.
+    expect(tracker.observe(hello(5, { epoch: 'e7' }))).toMatchObject({ kind: 'in-sync' });
+    expect(tracker.resumePoint('global')).toBe('e7:5');
+  });
+
+  it('the resume point is `<epoch>:<seq>` of the last envelope seen, per audience', () => {
+    const tracker = at(0, 'e1');
+    tracker.observe(envelope(1));
+    tracker.observe(envelope(2));
+    tracker.observe(hello(0, { audience: 'team', epoch: 'e9' }));
+    expect(tracker.resumePoint('global')).toBe('e1:2');
+    expect(tracker.resumePoint('team')).toBe('e9:0');
+    expect(tracker.resumePoint('nobody')).toBeNull();
+  });
+
+  it('property: whatever came before, a hello of a new epoch ends in that epoch at its last_seq', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.nat({ max: 50 }), { maxLength: 20 }),
+        fc.nat({ max: 50 }),
+        fc.boolean(),
+        (seqs, lastSeq, resumed) => {
+          const tracker = at(0, 'old');
+          for (const seq of seqs) tracker.observe(envelope(seq));
+          const observation = tracker.observe(hello(lastSeq, { epoch: 'new', resumed }));
+          expect(observation.kind).toBe('epoch');
+          expect(tracker.resumePoint('global')).toBe(`new:${lastSeq}`);
+        },
+      ),
+    );
   });
 });

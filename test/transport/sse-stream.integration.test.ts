@@ -27,7 +27,7 @@ class Client {
       maxRetryMs: 200,
       backoffMultiplier: 2,
       maxFrameBytes: 512,
-      resumeFrom: () => this.tracker.lastSeen(),
+      resumeFrom: () => this.tracker.resumePoint('global'),
       random: () => 0.5,
       ...overrides,
     }).subscribe((signal) => {
@@ -161,7 +161,7 @@ describe('sseStream against a real SSE server', () => {
     expect(server.requests.at(-1)?.query.get('last_event_id')).toBe('3');
     expect(c.messages().at(-1)).toEqual({ type: 'hello', audience: 'global', last_seq: 1, resumed: false });
     expect(c.observations.at(-1)).toEqual({ kind: 'reset', audience: 'global', lastSeq: 3, incomingSeq: 1 });
-    expect(c.tracker.lastSeen()).toBe(1);
+    expect(c.tracker.resumePoint('global')).toBe('1');
   });
 
   it('an envelope the server dropped shows up as a gap', async () => {

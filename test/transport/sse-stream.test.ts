@@ -110,12 +110,16 @@ describe('buildStreamUrl', () => {
   });
 
   it('adds last_event_id when there is a seq to resume from, including 0', () => {
-    expect(buildStreamUrl(base, 42)).toMatch(/&last_event_id=42$/);
-    expect(buildStreamUrl(base, 0)).toMatch(/&last_event_id=0$/);
+    expect(buildStreamUrl(base, '42')).toMatch(/&last_event_id=42$/);
+    expect(buildStreamUrl(base, '0')).toMatch(/&last_event_id=0$/);
+    expect(buildStreamUrl(base, 'e1f0:42')).toMatch(/&last_event_id=e1f0%3A42$/);
   });
 
   it('keeps existing query parameters and replaces ones it owns', () => {
-    const url = buildStreamUrl({ ...base, url: 'https://api.example.com/events?token=abc&audience=old' }, 3);
+    const url = buildStreamUrl(
+      { ...base, url: 'https://api.example.com/events?token=abc&audience=old' },
+      '3',
+    );
     const parsed = new URL(url);
     expect(parsed.searchParams.get('token')).toBe('abc');
     expect(parsed.searchParams.getAll('audience')).toEqual(['team/7']);
@@ -131,9 +135,9 @@ describe('buildStreamUrl', () => {
     expect(buildStreamUrl({ ...base, url: '/api/events' }, null)).toBe(
       '/api/events?client_id=c+1&audience=team%2F7',
     );
-    expect(buildStreamUrl({ ...base, url: 'events?x=1', base: 'https://app.example.com/app/page' }, 5)).toBe(
-      '/app/events?x=1&client_id=c+1&audience=team%2F7&last_event_id=5',
-    );
+    expect(
+      buildStreamUrl({ ...base, url: 'events?x=1', base: 'https://app.example.com/app/page' }, '5'),
+    ).toBe('/app/events?x=1&client_id=c+1&audience=team%2F7&last_event_id=5');
   });
 
   it('keeps a protocol-relative url pointing at its own host', () => {
@@ -319,13 +323,13 @@ describe('sseStream', () => {
 
   it('asks resumeFrom() afresh at each connection and passes it as last_event_id', () => {
     const scheduler = testScheduler();
-    let resume: number | null = null;
+    let resume: string | null = null;
     scheduler.run(({ expectObservable }) => {
       const { stream, at, created } = setup(scheduler, { resumeFrom: () => resume });
       at(1, (s) => s.open());
       at(2, (s) => {
         s.message('{"type":"directives","seq":7,"directives":[]}', '7');
-        resume = 7;
+        resume = '7';
       });
       at(3, (s) => s.fail());
       at(14, (s) => s.open());
