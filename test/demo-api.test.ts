@@ -156,6 +156,9 @@ describe('demo server: edits', () => {
     try {
       await again.reader.until((reader) => reader.hellos.length === 1, 'hello from the new hub');
       expect(again.reader.hellos[0]!.body.last_seq).toBe(0);
+      // A new run of the sequence has a new epoch, which is how clients know to resync.
+      expect(again.reader.hellos[0]!.body.epoch).toEqual(expect.any(String));
+      expect(again.reader.hellos[0]!.body.epoch).not.toBe(stream.reader.hellos[0]!.body.epoch);
       expect(again.reader.envelopes).toEqual([]);
       expect((await get<InvoiceDetail>(`/api/invoices/${body.missed.id}?level=detail`)).body.status).toBe(
         'paid',

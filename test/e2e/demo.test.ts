@@ -125,6 +125,9 @@ describe('the demo in two browser contexts', () => {
 
   it('converges both contexts on the new server data after the server process is killed and restarted', async () => {
     const oldPid = demo.pid;
+    const oldEpoch = await editor.page.getByTestId('stream-epoch').textContent();
+    expect(oldEpoch).toMatch(/^[^\s:—]+$/);
+    expect(await watcher.page.getByTestId('stream-epoch').textContent()).toBe(oldEpoch);
     await demo.kill();
     await expect.poll(() => streamPhase(editor), { timeout: 10_000 }).toBe('retrying');
     await expect.poll(() => streamPhase(watcher), { timeout: 10_000 }).toBe('retrying');
@@ -143,6 +146,10 @@ describe('the demo in two browser contexts', () => {
       await expect.poll(() => rowCustomer(tab), { timeout: CONVERGE_MS, interval: 50 }).toBe(truth.customer);
       await expect.poll(() => streamPhase(tab), { timeout: CONVERGE_MS }).toBe('open');
       expect(await directiveLog(tab)).toMatch(/resync: refetching/);
+      // The new process's hub started a new run of the sequence: a new epoch, the same in both contexts.
+      const epoch = await tab.page.getByTestId('stream-epoch').textContent();
+      expect(epoch).not.toBe(oldEpoch);
+      expect(epoch).toMatch(/^[^\s:—]+$/);
       expect(await tab.sameDocument()).toBe(true);
     }
     console.info(
