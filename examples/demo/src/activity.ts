@@ -157,12 +157,17 @@ export class Activity {
       case 'sse:disconnect':
         this.#setStream({ phase: 'closed', note: 'disconnected' });
         return;
-      case 'sse:gap':
-        this.#log(
-          'stream',
-          `gap: had seq ${String(detail.lastSeq)}, server is at ${String(detail.incomingSeq)} (${String(detail.reason ?? 'gap')})`,
-        );
+      case 'sse:gap': {
+        const seqs = `had seq ${String(detail.lastSeq)}, the server is at ${String(detail.incomingSeq)}`;
+        const what =
+          detail.reason === 'epoch'
+            ? 'new epoch: the server restarted its sequence'
+            : detail.reason === 'reset'
+              ? 'sequence reset'
+              : 'missed envelopes';
+        this.#log('stream', `${what} (${seqs})`);
         return;
+      }
       case 'sse:resync-scheduled':
         this.#setStream({ note: 'resync scheduled' });
         this.#log('stream', 'resync scheduled (after a random delay, so clients do not stampede)');
