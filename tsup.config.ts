@@ -1,6 +1,6 @@
 import { defineConfig } from 'tsup';
 
-const external = ['xstate', 'rxjs', 'react', 'ioredis', '@xstate/react'];
+const external = ['xstate', 'rxjs', 'react', 'ioredis', '@xstate/react', 'fast-check'];
 
 export default defineConfig([
   {
@@ -9,6 +9,7 @@ export default defineConfig([
       'react/index': 'src/react/index.ts',
       'server/index': 'src/server/index.ts',
       'server/redis': 'src/server/redis.ts',
+      'testing/index': 'src/testing/index.ts',
     },
     format: ['esm'],
     dts: true,

@@ -33,6 +33,10 @@ export const frames: Record<string, () => string> = {
         })),
       ),
     ),
+  /** `1,1,1,…`: half a million junk directives; the limit's worth are rejected one by one, the rest as one group. */
+  numbers: () => fill(() => 1, directives),
+  /** `{},{},…`: a third of a million empty objects (each a directive without an op). */
+  emptyObjects: () => fill(() => ({}), directives),
   /** Twenty times the batch limit of small directives: rejected as one group. */
   overLimit: () => fill((i) => ({ op: 'refresh_item', name: 'todo', id: i }), directives),
   /** The limit hidden under eight levels of `invalidate` groups. */

@@ -3,6 +3,15 @@
 export type { VerityErrorCode } from './protocol/errors';
 export { VerityError } from './protocol/errors';
 export type {
+  AwaitTruth,
+  MutateOptions,
+  Predictions,
+  PredictionTransform,
+  PredictionTransforms,
+  StoredTransform,
+} from './registry/predictions';
+export { definePredictions } from './registry/predictions';
+export type {
   DefaultSchema,
   DevtoolsSnapshot,
   Registry,

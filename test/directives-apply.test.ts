@@ -1154,8 +1154,9 @@ describe('limits.maxDirectivesPerBatch', () => {
     const directives = [1, 2, 3, 4, 5].map((id) => refreshTodo(id));
     const report = await apply(registry, directives);
     expect(report.applied).toEqual(directives.slice(0, 3));
-    expect(report.rejected.map((r) => r.directive)).toEqual(directives.slice(3));
-    expect(report.rejected.every((r) => /maxDirectivesPerBatch/.test(r.reason))).toBe(true);
+    expect(report.rejected).toEqual([
+      { directive: directives.slice(3), reason: expect.stringMatching(/maxDirectivesPerBatch \(3\)/) },
+    ]);
     expect(
       backend
         .itemCalls()
@@ -1175,6 +1176,23 @@ describe('limits.maxDirectivesPerBatch', () => {
     expect(report.applied).toHaveLength(2);
     expect(report.rejected).toHaveLength(1);
     expect(backend.count()).toBe(2);
+  });
+
+  it('rejections cost one log warning per batch, with counts, and a directive:rejected event only when listened to', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const { registry } = start({ logging: { level: 'warn' }, limits: { maxDirectivesPerBatch: 3 } });
+    const junk = [{}, 1, { op: 'nope' }, { op: 'refresh_item' }, 5, 6];
+
+    const report = await apply(registry, junk);
+
+    expect(report.rejected).toHaveLength(4);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]?.[0])).toMatch(/Rejected 4 directive\(s\) of a batch \(0 accepted\)/);
+    const events = recordLifecycle(registry, 'directive:rejected');
+    await apply(registry, junk);
+    expect(events.of('directive:rejected')).toHaveLength(4);
+    expect(warn).toHaveBeenCalledTimes(2);
+    warn.mockRestore();
   });
 
   it('the limit is per call: two calls in one window each get the full allowance', async () => {

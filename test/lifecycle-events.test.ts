@@ -1,6 +1,7 @@
 // Contract: onLifecycle/onChange event names, payloads and isolation of listeners (SPEC §2 "Directives and events").
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LifecycleEvent } from '../src/index';
+import { Lifecycle, Logger } from '../src/registry/lifecycle';
 import {
   controlledCollectionFetcher,
   controlledFetcher,
@@ -318,5 +319,44 @@ describe('throwing listeners', () => {
     registry.fetchItem('todo', 2);
 
     expect(calls).toEqual(['first', 'second', 'second']);
+  });
+});
+
+describe('events are built only for listeners', () => {
+  it('an event is wanted only when it, or "*", has a listener', () => {
+    const lifecycle = new Lifecycle(new Logger('silent', ''));
+    expect(lifecycle.wants('item:fetch:skip')).toBe(false);
+
+    const stopUnrelated = lifecycle.on('sse:open', () => {});
+    expect(lifecycle.wants('item:fetch:skip')).toBe(false);
+    expect(lifecycle.wants('sse:open')).toBe(true);
+
+    const stopNamed = lifecycle.on('item:fetch:skip', () => {});
+    expect(lifecycle.wants('item:fetch:skip')).toBe(true);
+    stopNamed();
+    expect(lifecycle.wants('item:fetch:skip')).toBe(false);
+
+    const stopAll = lifecycle.on('*', () => {});
+    expect(lifecycle.wants('item:fetch:skip')).toBe(true);
+    stopAll();
+    stopUnrelated();
+    expect(lifecycle.wants('sse:open')).toBe(false);
+  });
+
+  it('with only an unrelated listener, reads emit nothing; a listener added later hears the next read', async () => {
+    const registry = makeRegistry();
+    registry.createType('todo', { fetch: countingFetcher().fetch });
+    registry.fetchItem('todo', 1);
+    await flush();
+    const unrelated = recordLifecycle(registry, ['sse:open']);
+
+    registry.fetchItem('todo', 1);
+    const skips = recordLifecycle(registry, ['item:fetch:skip']);
+    registry.fetchItem('todo', 1);
+
+    expect(unrelated.events).toEqual([]);
+    expect(skips.events.map((event) => event.detail)).toEqual([
+      { type: 'todo', id: '1', level: 'default', reason: 'fresh' },
+    ]);
   });
 });

@@ -72,8 +72,16 @@ const NO_META: DirectiveMeta = Object.freeze({
   timestamp: null,
 });
 
-/** Thrown inside this module only, to turn the first broken field into a rejection reason. */
-class Invalid extends Error {}
+/**
+ * Thrown inside this module only, to turn the first broken field into a rejection reason. Not an Error: a
+ * rejection must cost no more than its report entry, and an Error captures a stack trace each time.
+ */
+class Invalid {
+  readonly message: string;
+  constructor(message: string) {
+    this.message = message;
+  }
+}
 
 type Bag = object;
 
@@ -352,11 +360,12 @@ const OPS: ReadonlySet<unknown> = new Set<Op>([
   'invalidate',
 ]);
 
-function checkOp(op: unknown): asserts op is Op {
-  if (OPS.has(op)) return;
-  if (absent(op)) throw new Invalid(`op is missing: expected ${KNOWN_OPS}`);
+/** Why `op` is not one we know, or null when it is one. */
+function opProblem(op: unknown): string | null {
+  if (OPS.has(op)) return null;
+  if (absent(op)) return `op is missing: expected ${KNOWN_OPS}`;
   const got = typeof op === 'string' ? quote(op) : kindOf(op);
-  throw new Invalid(`unknown op ${got}: expected ${KNOWN_OPS}`);
+  return `unknown op ${got}: expected ${KNOWN_OPS}`;
 }
 
 function single(bag: Bag, op: Op, meta: DirectiveMeta): NormalizedDirective {
@@ -384,33 +393,41 @@ function single(bag: Bag, op: Op, meta: DirectiveMeta): NormalizedDirective {
 class Batch {
   readonly directives: NormalizedDirective[] = [];
   readonly rejected: Rejection[] = [];
+  /** Directives past the limit: rejected together, unread. */
+  readonly overflow: unknown[] = [];
   readonly #limit: number;
+  /** Directives counted against the limit so far: each accepted or rejected one (groups count their targets). */
+  #counted = 0;
 
   constructor(limit: number) {
     this.#limit = limit;
   }
 
-  accept(directive: NormalizedDirective): void {
-    if (this.directives.length < this.#limit) this.directives.push(directive);
-    else this.reject(directive.raw, `over limits.maxDirectivesPerBatch (${this.#limit})`);
-  }
-
   reject(directive: unknown, reason: string): void {
+    this.#counted++;
     this.rejected.push(Object.freeze({ directive, reason }));
   }
 
   /** `depth` counts the groups around `raw`; `fallbackKey` is the idempotency key derived from them. */
   visit(raw: unknown, depth: number, inherited: DirectiveMeta, fallbackKey: string | null): void {
+    // The cheap shape checks reject without throwing: junk at volume is the usual hostile frame.
+    if (!isBag(raw) || safeIsArray(raw)) {
+      this.reject(raw, `a directive must be an object, got ${kindOf(raw)}`);
+      return;
+    }
     try {
-      if (!isBag(raw) || safeIsArray(raw)) {
-        throw new Invalid(`a directive must be an object, got ${kindOf(raw)}`);
-      }
       const op = read(raw, 'op');
-      checkOp(op);
+      const problem = opProblem(op);
+      if (problem !== null) {
+        this.reject(raw, problem);
+        return;
+      }
       const targets = op === 'invalidate' ? read(raw, 'targets') : undefined;
       const meta = readMeta(raw, inherited, fallbackKey);
       if (absent(targets)) {
-        this.accept(single(raw, op, meta));
+        const directive = single(raw, op as Op, meta);
+        this.#counted++;
+        this.directives.push(directive);
         return;
       }
       if (depth >= MAX_GROUP_DEPTH) {
@@ -428,7 +445,10 @@ class Batch {
     }
   }
 
-  /** Reads element by element, so one unreadable element is rejected alone and the others still apply. */
+  /**
+   * Reads element by element, so one unreadable element is rejected alone and the others still apply. Once
+   * the limit is reached, the remaining elements are set aside unread (the cost is bounded by the limit).
+   */
   visitAll(list: unknown, label: string, depth: number, inherited: DirectiveMeta): void {
     const source = list as ArrayLike<unknown>;
     let length: number;
@@ -442,11 +462,24 @@ class Batch {
       try {
         element = source[index];
       } catch (error) {
-        this.reject(undefined, `${label}[${index}] could not be read (${messageOf(error)})`);
+        if (this.#counted >= this.#limit) this.overflow.push(undefined);
+        else this.reject(undefined, `${label}[${index}] could not be read (${messageOf(error)})`);
         continue;
       }
-      this.visit(element, depth, inherited, inherited.key === null ? null : `${inherited.key}/${index}`);
+      if (this.#counted >= this.#limit) this.overflow.push(element);
+      else this.visit(element, depth, inherited, inherited.key === null ? null : `${inherited.key}/${index}`);
     }
+  }
+
+  /** The directives past the limit, as one rejection. */
+  rejectOverflow(): void {
+    if (this.overflow.length === 0) return;
+    this.rejected.push(
+      Object.freeze({
+        directive: Object.freeze(this.overflow),
+        reason: `over limits.maxDirectivesPerBatch (${this.#limit}): the ${this.overflow.length} directive(s) after it are rejected as one group, unread`,
+      }),
+    );
   }
 }
 
@@ -468,12 +501,14 @@ export function normalizeDirectives(input: unknown, options: NormalizeOptions): 
       batch.reject(input, error instanceof Invalid ? error.message : 'directives could not be read');
     }
   } else if (isBag(input)) {
-    batch.visit(input, 0, NO_META, null);
+    // One directive is a batch of one: the limit applies to it (and to a group's targets) alike.
+    batch.visitAll([input], 'directives', 0, NO_META);
   } else {
     batch.reject(
       input,
       `directives must be an array of directive objects (or one object), got ${kindOf(input)}`,
     );
   }
+  batch.rejectOverflow();
   return { directives: batch.directives, rejected: batch.rejected };
 }

@@ -20,7 +20,11 @@ export type VerityErrorCode =
   | 'INVALID_BODY'
   | 'BACKPLANE_UNAVAILABLE'
   | 'BACKPLANE_FAILED'
-  | 'SLOW_CLIENT';
+  | 'SLOW_CLIENT'
+  // Declared touches (verity-xstate/server, SPEC §7).
+  | 'INVALID_GRAPH'
+  | 'UNKNOWN_WRITE'
+  | 'INVALID_INPUT';
 
 export interface VerityErrorExtra {
   readonly status?: number;

@@ -87,10 +87,21 @@ export class DirectiveBatcher {
       source: options.source ?? null,
       audience: options.audience ?? null,
     });
-    for (const rejection of outcome.rejected) {
-      report.rejected.push({ directive: rejection.directive, reason: rejection.reason });
-      lifecycle.emit('directive:rejected', { directive: rejection.directive, reason: rejection.reason });
-      logger.log('warn', `Rejected a directive: ${rejection.reason}`, rejection.directive);
+    // A rejection costs its report entry (and an event only when someone listens); the log gets one line.
+    const rejected = outcome.rejected;
+    const announce = lifecycle.wants('directive:rejected');
+    for (let index = 0; index < rejected.length; index++) {
+      const rejection = rejected[index]!;
+      report.rejected.push(rejection);
+      if (announce)
+        lifecycle.emit('directive:rejected', { directive: rejection.directive, reason: rejection.reason });
+    }
+    if (rejected.length > 0) {
+      logger.log(
+        'warn',
+        `Rejected ${rejected.length} directive(s) of a batch (${outcome.directives.length} accepted); the first: ${rejected[0]!.reason}`,
+        rejected[0]!.directive,
+      );
     }
     if (options.source !== undefined && options.source === clientId) {
       for (const directive of outcome.directives) this.#skip(report, directive, `own source (${clientId})`);

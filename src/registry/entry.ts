@@ -22,6 +22,8 @@ export interface EntryHost {
   onEmitted(entry: Entry, event: EntryEmitted): void;
   /** The entry's state changed (for onChange). */
   onChanged(entry: Entry): void;
+  /** Adds what is shown beside the truth (predictions, SPEC §8) to a freshly built view. */
+  overlay(entry: Entry, view: EntryView): EntryView;
   /** The one clock that tells running fresh entries when they go stale. */
   readonly clock: StalenessClock<Entry>;
 }
@@ -55,6 +57,7 @@ interface Rest {
 export interface EntryView {
   readonly data: unknown;
   readonly meta: Record<string, unknown>;
+  readonly predicted?: unknown;
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -206,6 +209,14 @@ export class Entry implements StalenessWatcher {
     cancel.cancel();
   }
 
+  /** What is shown beside the truth changed (a prediction started or ended): rebuild the view, tell subscribers. */
+  repaint(): void {
+    if (this.removed) return;
+    this.#view = null;
+    const listeners = this.#listeners;
+    if (listeners) for (const listener of [...listeners]) safeCall(listener);
+  }
+
   /** Resolves when nothing is in flight or queued for this entry (or it is removed). */
   whenSettled(): Promise<void> {
     if (this.removed || !this.#busy()) return Promise.resolve();
@@ -252,8 +263,10 @@ export class Entry implements StalenessWatcher {
     const context = this.context();
     const status = this.status();
     this.#viewExpires = status === 'fresh' ? freshUntil(context) : Number.POSITIVE_INFINITY;
-    this.#view =
-      this.owner.kind === 'item' ? this.#itemView(context, status) : this.#collectionView(context, status);
+    this.#view = this.owner.host.overlay(
+      this,
+      this.owner.kind === 'item' ? this.#itemView(context, status) : this.#collectionView(context, status),
+    );
     return this.#view;
   }
 
@@ -296,6 +309,7 @@ export class Entry implements StalenessWatcher {
       error: context.error,
       lastFetched: iso(lastFetched),
       activeQueryId: activeQueryId === null ? null : String(activeQueryId),
+      isPredicted: false,
     };
     // Consumer reads do not change the snapshot (that would re-render on every read), so this one is live.
     Object.defineProperty(meta, 'lastUsedAt', { enumerable: true, get: () => iso(this.lastUsedAt) });

@@ -32,9 +32,10 @@ export class Lifecycle {
     this.#logger = logger;
   }
 
-  /** Cheap check so hot paths build detail objects only when someone listens. */
-  get listening(): boolean {
-    return this.#count > 0;
+  /** Whether `name` has a listener (its own or "*"): callers build an event's detail only then. */
+  wants(name: LifecycleEventName): boolean {
+    if (this.#count === 0) return false;
+    return (this.#byName.get(name)?.size ?? 0) > 0 || (this.#byName.get('*')?.size ?? 0) > 0;
   }
 
   get watchingChanges(): boolean {

@@ -39,6 +39,10 @@ export class ItemRefImpl<TData> implements ItemRef<TData> {
     return this.getSnapshot().meta;
   }
 
+  get predicted(): TData | undefined {
+    return this.getSnapshot().predicted;
+  }
+
   get state(): ItemRef<TData>['state'] {
     const { data, meta } = this.getSnapshot();
     return { loading: meta.isLoading, error: meta.error, value: data };
@@ -86,6 +90,10 @@ export class CollectionRefImpl<TMeta> implements CollectionRef<TMeta> {
 
   get meta(): CollectionSnapshot<TMeta>['meta'] {
     return this.getSnapshot().meta;
+  }
+
+  get predicted(): CollectionSnapshot<TMeta>['predicted'] {
+    return this.getSnapshot().predicted;
   }
 
   get state(): CollectionRef<TMeta>['state'] {

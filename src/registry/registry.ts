@@ -23,6 +23,7 @@ import {
   toCollectionData,
 } from './owners';
 import { isPlainObject, paramsKey, snapshotParams } from './params-key';
+import { type MutateOptions, PredictionBook } from './predictions';
 import { CollectionRefImpl, ItemRefImpl, type RefHost } from './refs';
 import { StalenessClock } from './staleness-clock';
 import { StreamLink } from './stream-link';
@@ -118,7 +119,12 @@ export interface Registry<S extends RegistrySchema = DefaultSchema> {
   sseDisconnect(): void;
   sseReconnect(): void;
   configureDirectiveSource(source: DirectiveSource): void;
-  mutate<TBody = unknown>(input: RequestInfo | URL, init?: RequestInit): Promise<TBody>;
+  /** With `{ predict, input }`, shows the predictions beside the truth until the directives settle (SPEC §8). */
+  mutate<TBody = unknown, TInput = unknown>(
+    input: RequestInfo | URL,
+    init?: RequestInit,
+    options?: MutateOptions<TInput>,
+  ): Promise<TBody>;
   directiveHeaders(extra?: Record<string, string>): Record<string, string>;
   dispose(): void;
 }
@@ -158,6 +164,30 @@ export interface DevtoolsSnapshot extends RegistryState {
 
 type ReadMode = 'read' | 'force' | 'directive' | 'resync';
 
+type FetchPhase = 'intent' | 'success' | 'error' | 'complete' | 'skip' | 'coalesced' | 'aborted';
+
+/** Event names spelled out once, so an emit builds no string to find its listeners. */
+const FETCH_EVENTS: Record<'item' | 'collection', Record<FetchPhase, LifecycleEventName>> = {
+  item: {
+    intent: 'item:fetch:intent',
+    success: 'item:fetch:success',
+    error: 'item:fetch:error',
+    complete: 'item:fetch:complete',
+    skip: 'item:fetch:skip',
+    coalesced: 'item:fetch:coalesced',
+    aborted: 'item:fetch:aborted',
+  },
+  collection: {
+    intent: 'collection:fetch:intent',
+    success: 'collection:fetch:success',
+    error: 'collection:fetch:error',
+    complete: 'collection:fetch:complete',
+    skip: 'collection:fetch:skip',
+    coalesced: 'collection:fetch:coalesced',
+    aborted: 'collection:fetch:aborted',
+  },
+};
+
 function randomId(): string {
   const crypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
   if (crypto?.randomUUID) return crypto.randomUUID();
@@ -192,6 +222,7 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
   readonly #runner: FetchRunner;
   readonly #coordinator: Actor<ReturnType<typeof createCoordinatorMachine>>;
   readonly #batcher: DirectiveBatcher;
+  readonly #predictions: PredictionBook;
   readonly #stream: StreamLink;
   readonly #inFlight = new Set<Entry>();
   readonly #fetchImpl: typeof globalThis.fetch | undefined;
@@ -216,8 +247,18 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
       inspect: options.inspect,
       onEmitted: (entry, event) => this.#onEntryEmitted(entry, event),
       onChanged: (entry) => this.#onEntryChanged(entry),
+      overlay: (entry, view) => this.#predictions.overlay(entry, view),
       clock: new StalenessClock<Entry>(() => Date.now()),
     };
+    this.#predictions = new PredictionBook({
+      entriesNamed: (name) => [
+        ...(this.#types.get(name)?.entries.values() ?? []),
+        ...(this.#collections.get(name)?.entries.values() ?? []),
+      ],
+      emit: (event, detail) => this.#lifecycle.emit(event, detail),
+      describe: (entry) => this.#describeEntry(entry),
+      logger: this.#logger,
+    });
     this.#refHost = {
       refreshItem: (entry, level) => this.#refreshItem(entry, level),
       refreshCollection: (entry) => this.#refreshCollection(entry),
@@ -451,16 +492,33 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
     };
   }
 
-  mutate<TBody = unknown>(input: RequestInfo | URL, init: RequestInit = {}): Promise<TBody> {
-    return mutate<TBody>(
+  async mutate<TBody = unknown, TInput = unknown>(
+    input: RequestInfo | URL,
+    init: RequestInit = {},
+    options?: MutateOptions<TInput>,
+  ): Promise<TBody> {
+    const prediction = this.#predictions.start(options as MutateOptions | undefined);
+    const applying = mutate<TBody>(
       {
         fetch: this.#fetchImpl ?? globalThis.fetch,
         headers: (extra) => this.directiveHeaders(extra),
-        apply: (directives) => this.applyDirectives(directives),
+        apply: (directives) => {
+          if (prediction) this.#predictions.responded(prediction);
+          return this.applyDirectives(directives);
+        },
       },
       input,
       init,
     );
+    if (!prediction) return applying;
+    try {
+      const body = await applying;
+      this.#predictions.settle(prediction);
+      return body;
+    } catch (error) {
+      this.#predictions.drop(prediction, error);
+      throw error;
+    }
   }
 
   // ── Events and inspection ───────────────────────────────────────────────────
@@ -548,6 +606,7 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
     }
     this.#inFlight.clear();
     this.#batcher.dispose();
+    this.#predictions.clear();
     this.#lifecycle.clear();
   }
 
@@ -849,9 +908,10 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
       : { name: entry.owner.name, params: entry.params, paramsKey: entry.key };
   }
 
-  #emitFetch(entry: Entry, phase: string, level: string, detail: Record<string, unknown>): void {
-    if (!this.#lifecycle.listening) return;
-    const event = `${entry.owner.kind}:fetch:${phase}` as LifecycleEventName;
+  #emitFetch(entry: Entry, phase: FetchPhase, level: string, detail: Record<string, unknown>): void {
+    // Reads are the hot path: nothing is built unless this very event has a listener.
+    const event = FETCH_EVENTS[entry.owner.kind][phase];
+    if (!this.#lifecycle.wants(event)) return;
     const base = this.#describeEntry(entry);
     this.#lifecycle.emit(
       event,

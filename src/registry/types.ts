@@ -82,6 +82,8 @@ interface BaseMeta {
   readonly activeQueryId: string | null;
   /** Last consumer read, as an ISO string; a live value (reading it never changes the snapshot). */
   readonly lastUsedAt: string | null;
+  /** A pending mutation's prediction is shown beside the truth (`predicted`, SPEC §8). */
+  readonly isPredicted: boolean;
 }
 
 export interface ItemMeta extends BaseMeta {
@@ -94,13 +96,17 @@ export interface CollectionMeta extends BaseMeta {
 }
 
 export interface ItemSnapshot<TData = unknown> {
+  /** Server truth, only ever. */
   readonly data: TData | null;
   readonly meta: ItemMeta;
+  /** What pending mutations predict (SPEC §8); `undefined` when none does. */
+  readonly predicted?: TData;
 }
 
 export interface CollectionSnapshot<TMeta = unknown> {
   readonly data: CollectionData<TMeta>;
   readonly meta: CollectionMeta;
+  readonly predicted?: CollectionData<TMeta>;
 }
 
 export interface ItemRef<TData = unknown> extends ItemSnapshot<TData> {
@@ -189,7 +195,10 @@ export type LifecycleEventName =
   | 'sse:hello'
   | 'sse:junk'
   | 'sse:resync-scheduled'
-  | 'sse:resync-dispatch';
+  | 'sse:resync-dispatch'
+  | 'prediction:confirm'
+  | 'prediction:correct'
+  | 'prediction:drop';
 
 export interface LifecycleEvent {
   readonly event: LifecycleEventName;

@@ -27,6 +27,8 @@ const SSE_HEADERS: Readonly<Record<string, string>> = {
   'x-accel-buffering': 'no',
 };
 
+const CLOSING = Symbol('closing');
+
 const allowGlobalOnly: Authorize = ({ audience }) => audience === DEFAULT_AUDIENCE;
 
 interface Refusal {
@@ -50,6 +52,10 @@ class Hub implements DirectiveHub {
   readonly #unsubscribe: () => void;
   readonly #heartbeat: ReturnType<typeof setInterval> | undefined;
   #closed = false;
+  /** Waits that close() cuts short (see #unlessClosing). */
+  readonly #closeWaiters = new Set<() => void>();
+  /** Requests still being answered; close() waits for them, so no response it could not end opens after. */
+  readonly #opening = new Set<Promise<unknown>>();
 
   constructor(options: DirectiveHubOptions) {
     this.#maxEvents = nonNegativeInteger(options.replay?.maxEvents, 1000, 'replay.maxEvents');
@@ -131,31 +137,39 @@ class Hub implements DirectiveHub {
     }
   };
 
-  readonly handleRequest = async (request: Request): Promise<Response> => {
+  readonly emitWrite: DirectiveHub['emitWrite'] = async (graph, write, input, options) =>
+    this.emit(graph.directivesFor(write, input), options);
+
+  readonly handleRequest = (request: Request): Promise<Response> => this.#track(this.#serveWeb(request));
+
+  async #serveWeb(request: Request): Promise<Response> {
     if (request.method !== 'GET') return refusalResponse(methodNotAllowed(request.method));
     const admitted = await this.#admit(new URL(request.url), request.headers);
     if (!(admitted instanceof Subscriber)) return refusalResponse(admitted);
     const subscriber = admitted;
+    // close() may have ended it after the handshake, while this continuation waited its turn.
+    if (subscriber.closed) return refusalResponse(HUB_CLOSED);
     const { sink, stream } = webSink({
       drain: () => subscriber.flush(),
       closed: () => subscriber.sinkClosed(),
     });
     subscriber.attach(sink);
     const { signal } = request;
-    const onAbort = (): void => subscriber.destroy(new Error('The client went away.'));
+    // The client is gone, so nothing is lost by ending quietly; erroring the stream instead makes
+    // servers such as @hono/node-server print the error for every disconnect.
+    const onAbort = (): void => subscriber.end();
     signal.addEventListener('abort', onAbort, { once: true });
     if (signal.aborted) onAbort();
     return new Response(stream, { status: 200, headers: SSE_HEADERS });
-  };
+  }
 
   /** Never rejects: node:http and Express 4 would turn a rejection into an unhandled one. */
-  readonly nodeHandler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    try {
-      await this.#serveNode(req, res);
-    } catch {
-      writeRefusal(res, { status: 500, message: 'The directive stream failed to open.' });
-    }
-  };
+  readonly nodeHandler = (req: IncomingMessage, res: ServerResponse): Promise<void> =>
+    this.#track(
+      this.#serveNode(req, res).catch(() =>
+        writeRefusal(res, { status: 500, message: 'The directive stream failed to open.' }),
+      ),
+    );
 
   async #serveNode(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'GET' && req.method !== undefined) {
@@ -176,6 +190,10 @@ class Hub implements DirectiveHub {
     const subscriber = admitted;
     if (gone || res.destroyed) {
       subscriber.destroy(new Error('The client went away.'));
+      return;
+    }
+    if (subscriber.closed) {
+      writeRefusal(res, HUB_CLOSED);
       return;
     }
     res.writeHead(
@@ -204,12 +222,47 @@ class Hub implements DirectiveHub {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    for (const wake of this.#closeWaiters) wake();
+    this.#closeWaiters.clear();
     clearInterval(this.#heartbeat);
     this.#unsubscribe();
     for (const set of [...this.#audiences.values()]) {
       for (const subscriber of [...set]) subscriber.end();
     }
+    // Each one now ends at its next step (a refusal, or a stream that is already ended).
+    await Promise.allSettled([...this.#opening]);
     await this.#backplane.close();
+  }
+
+  #track<T>(work: Promise<T>): Promise<T> {
+    this.#opening.add(work);
+    const forget = (): void => {
+      this.#opening.delete(work);
+    };
+    work.then(forget, forget);
+    return work;
+  }
+
+  /**
+   * A wait that close() cuts short: resolves with CLOSING as soon as the hub is closing, so a
+   * handshake whose authorize or snapshot hangs cannot hold close() up. (Not Promise.race against
+   * one shared promise: that would keep a reaction per request alive for the hub's lifetime.)
+   */
+  #unlessClosing<T>(work: Promise<T> | T): Promise<T | typeof CLOSING> {
+    return new Promise((resolve, reject) => {
+      const wake = (): void => resolve(CLOSING);
+      this.#closeWaiters.add(wake);
+      Promise.resolve(work).then(
+        (value) => {
+          this.#closeWaiters.delete(wake);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.#closeWaiters.delete(wake);
+          reject(error);
+        },
+      );
+    });
   }
 
   /**
@@ -217,19 +270,19 @@ class Hub implements DirectiveHub {
    * after its hello reaches it; the handshake writes hello and replay into its queue.
    */
   async #admit(url: URL, headers: Headers): Promise<Subscriber | Refusal> {
-    if (this.#closed) return { status: 503, message: 'The directive hub is closed.' };
+    if (this.#closed) return HUB_CLOSED;
     const subscription = parseSubscription(url, headers);
     if ('error' in subscription) return { status: 400, message: subscription.error };
     const { audience, clientId, resumeFrom } = subscription;
-    let allowed: boolean;
+    let allowed: boolean | typeof CLOSING;
     try {
-      allowed = await this.#authorize({ audience, clientId, headers, url: url.href });
+      allowed = await this.#unlessClosing(this.#authorize({ audience, clientId, headers, url: url.href }));
     } catch {
       return { status: 500, message: 'authorize() threw while deciding this subscription.' };
     }
+    if (this.#closed) return HUB_CLOSED;
     if (allowed !== true)
       return { status: 403, message: `Not allowed to subscribe to audience "${audience}".` };
-    if (this.#closed) return { status: 503, message: 'The directive hub is closed.' };
 
     const subscriber = new Subscriber(audience, clientId, this.#maxBufferedBytes, this.#hooks);
     let set = this.#audiences.get(audience);
@@ -242,7 +295,8 @@ class Hub implements DirectiveHub {
     try {
       // A bare seq names no run: the hub cannot resume it, and asks for no replay.
       const after = resumeFrom?.epoch == null ? null : { epoch: resumeFrom.epoch, seq: resumeFrom.seq };
-      const snapshot = await this.#backplane.snapshot(audience, after);
+      const snapshot = await this.#unlessClosing(this.#backplane.snapshot(audience, after));
+      if (snapshot === CLOSING) return HUB_CLOSED;
       this.#complete(subscriber, ticket, planHandshake(resumeFrom, snapshot));
     } catch (cause) {
       subscriber.destroy(cause instanceof Error ? cause : new Error(String(cause)));
@@ -318,6 +372,8 @@ function toFrame(envelope: BackplaneEnvelope): Frame {
   const { epoch, seq, data } = envelope;
   return { epoch, seq, bytes: envelopeFrame({ epoch, seq }, data) };
 }
+
+const HUB_CLOSED: Refusal = { status: 503, message: 'The directive hub is closed.' };
 
 function nonNegativeInteger(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;

@@ -9,6 +9,23 @@ export type {
   BackplaneSnapshot,
   EnvelopeTemplate,
 } from './backplane';
+export { defineDirectiveGraph } from './graph';
+export type {
+  ArgFields,
+  CollectionRead,
+  DerivedDirective,
+  DirectiveGraph,
+  DirectiveGraphDeclaration,
+  GraphDescription,
+  GraphKey,
+  InvalidatedNames,
+  InvalidationSets,
+  ObservedTouch,
+  TypeRead,
+  WriteInput,
+  WriteName,
+  WriteTouch,
+} from './graph-types';
 export { createDirectiveHub } from './hub';
 export { readClientId } from './request';
 export { respondWithDirectives } from './respond';

@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Directive } from '../protocol/directive-check';
 import type { Backplane } from './backplane';
+import type { DirectiveGraph, DirectiveGraphDeclaration, WriteInput, WriteName } from './graph-types';
 
 export type { Directive } from '../protocol/directive-check';
 
@@ -56,6 +57,13 @@ export interface HubStats {
 
 export interface DirectiveHub {
   emit(directives: readonly Directive[], options?: EmitOptions): Promise<EmitResult>;
+  /** `emit(graph.directivesFor(write, input), options)`: the directives a declared write needs (SPEC §7). */
+  emitWrite<D extends DirectiveGraphDeclaration, W extends WriteName<D>, I extends WriteInput<D, W>>(
+    graph: DirectiveGraph<D>,
+    write: W,
+    input: I,
+    options?: EmitOptions,
+  ): Promise<EmitResult>;
   /** Web-standard handler (Hono, Next.js route handlers, Deno, Bun). Safe to pass unbound. */
   handleRequest(request: Request): Promise<Response>;
   /** node:http / Express / Fastify (`reply.raw`) handler. Safe to pass unbound. */

@@ -471,9 +471,50 @@ describe('limits.maxDirectivesPerBatch', () => {
     const { directives, rejected } = normalize(input, 2);
     expect(directives.map((d) => (d.kind === 'item' ? d.id : null))).toEqual(['1', '2']);
     expect(rejected).toEqual([
-      { directive: input[1], reason: 'over limits.maxDirectivesPerBatch (2)' },
-      { directive: input[2], reason: 'over limits.maxDirectivesPerBatch (2)' },
+      {
+        directive: [input[1], input[2]],
+        reason:
+          'over limits.maxDirectivesPerBatch (2): the 2 directive(s) after it are rejected as one group, unread',
+      },
     ]);
+  });
+
+  it('counts rejected directives too, and leaves everything past the limit unread', () => {
+    const unread = {
+      get op(): string {
+        throw new Error('read past the limit');
+      },
+    };
+    const input = [
+      1,
+      { op: 'refresh_item', name: 't', id: 1 },
+      { op: 'refresh_item', name: 't', id: 2 },
+      unread,
+    ];
+    const { directives, rejected } = normalize(input, 2);
+    expect(directives).toHaveLength(1);
+    expect(rejected).toEqual([
+      { directive: 1, reason: 'a directive must be an object, got a number' },
+      {
+        directive: [input[2], unread],
+        reason: expect.stringMatching(/^over limits\.maxDirectivesPerBatch \(2\)/),
+      },
+    ]);
+  });
+
+  it('cuts a group at the limit: its remaining targets join the group rejected unread', () => {
+    const targets = [1, 2, 3].map((i) => ({ op: 'refresh_item', name: 't', id: i }));
+    const { directives, rejected } = normalize({ op: 'invalidate', targets }, 1);
+    expect(directives).toHaveLength(1);
+    expect(rejected).toEqual([{ directive: [targets[1], targets[2]], reason: expect.any(String) }]);
+  });
+
+  it('rejects 500,000 junk directives past the limit as one group', () => {
+    const input = new Array(500_000).fill(1);
+    const { directives, rejected } = normalize(input, 1000);
+    expect(directives).toEqual([]);
+    expect(rejected).toHaveLength(1001);
+    expect((rejected[1000]?.directive as unknown[] | undefined)?.length).toBe(499_000);
   });
 });
 
@@ -633,7 +674,8 @@ describe('fuzzing', () => {
     (input, limit) => {
       const { directives, rejected } = normalize(input, limit);
       expect(directives).toHaveLength(Math.min(limit, input.length));
-      expect(rejected).toHaveLength(Math.max(0, input.length - limit));
+      expect(rejected).toHaveLength(input.length > limit ? 1 : 0);
+      expect(rejected[0]?.directive ?? []).toEqual(input.slice(limit));
     },
   );
 
