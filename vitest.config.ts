@@ -2,7 +2,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     // The browser end-to-end suite has its own config and command: `npm run test:e2e`.
     exclude: [...configDefaults.exclude, 'test/e2e/**'],
     environment: 'node',

@@ -7,6 +7,7 @@ import { coldRead, directiveOne, dispose, freshRead, memoryPerEntry } from './co
 import { frameIngest } from './frame.bench';
 import { hub } from './hub.bench';
 import { network } from './network.bench';
+import { memoryPerRenderedRow } from './react-rows';
 import { type BenchOutput, type TableRow, table } from './report';
 
 const benches: Record<string, () => Promise<BenchOutput>> = {
@@ -15,6 +16,7 @@ const benches: Record<string, () => Promise<BenchOutput>> = {
   coldRead: () => coldRead(),
   freshRead: () => freshRead(),
   dispose: () => dispose(),
+  memoryPerRenderedRow: () => memoryPerRenderedRow(),
   frameIngest: () => frameIngest(),
   network: () => network(),
   hub: () => hub(),

@@ -14,6 +14,7 @@ export type VerityErrorCode =
   | 'HTTP_ERROR'
   | 'INVALID_RESPONSE'
   | 'DISPOSED'
+  | 'NO_PROVIDER'
   // The server SDK's codes (verity-xstate/server).
   | 'HUB_CLOSED'
   | 'INVALID_DIRECTIVES'

@@ -139,13 +139,14 @@ export class Entry implements StalenessWatcher {
     if (
       !this.#actor &&
       rest &&
-      (event.type === 'INVALIDATE' || (event.type === 'APPLY_RESULT' && !anyInFlight(rest.context)))
+      (event.type === 'INVALIDATE' ||
+        event.type === 'STALENESS_ELAPSED' ||
+        (event.type === 'APPLY_RESULT' && !anyInFlight(rest.context)))
     ) {
       // Nothing runs for a resting entry: the machine's pure transition gives its next state without an actor.
       const [next] = transition(this.owner.machine, this.owner.machine.resolveState(rest), event);
       this.#rest = { value: next.value as EntryStatus, context: next.context };
-      this.#view = null;
-      this.owner.host.onChanged(this);
+      this.#changed();
       this.#afterWork();
       return;
     }
@@ -153,21 +154,25 @@ export class Entry implements StalenessWatcher {
     this.#afterWork();
   }
 
-  /** StalenessWatcher: the clock says a held level's time is up. */
+  /** StalenessWatcher: the clock says a held level's time is up (watched while running or subscribed). */
   staled(): void {
-    if (this.#actor) this.#actor.send({ type: 'STALENESS_ELAPSED' });
+    if (this.removed) return;
+    this.send({ type: 'STALENESS_ELAPSED' });
   }
 
-  /** Puts the actor to rest when nothing needs it running: no subscriber, no fetch, nobody holding `actor`. */
+  /**
+   * Puts the actor to rest when nothing needs it running: no fetch, nobody holding `actor`. Subscribers do not
+   * keep it running (a rendered row costs a listener, not an actor): a resting entry notifies them itself.
+   */
   maybeRest(): void {
     const actor = this.#actor;
-    if (!actor || this.#pins > 0 || (this.#listeners?.size ?? 0) > 0) return;
+    if (!actor || this.#pins > 0) return;
     const context = actor.getSnapshot().context;
     if (anyInFlight(context)) return;
     this.#rest = restOf(actor);
     this.#actor = null;
-    this.owner.host.clock.unwatch(this);
     actor.stop();
+    this.#watchStaleness();
   }
 
   /** Keeps the actor running for someone who holds it directly (e.g. `ref.actor` in a selector). */
@@ -178,16 +183,18 @@ export class Entry implements StalenessWatcher {
 
   subscribe(listener: () => void): () => void {
     if (this.removed) return () => {};
-    this.wake();
     const wrapped = () => listener();
     (this.#listeners ??= new Set()).add(wrapped);
+    this.#watchStaleness();
     let active = true;
     return () => {
       if (!active) return;
       active = false;
       this.#listeners?.delete(wrapped);
-      if (this.#listeners?.size === 0) this.#listeners = null;
-      this.maybeRest();
+      if (this.#listeners?.size === 0) {
+        this.#listeners = null;
+        this.#watchStaleness();
+      }
     };
   }
 
@@ -234,9 +241,10 @@ export class Entry implements StalenessWatcher {
     if (actor) {
       this.#rest = restOf(actor);
       this.#actor = null;
-      this.owner.host.clock.unwatch(this);
       actor.stop();
     }
+    // A resting entry with subscribers is watched too: the clock must not keep a removed entry alive.
+    this.owner.host.clock.unwatch(this);
     this.#releaseWaiters();
     const listeners = this.#listeners;
     this.#listeners = null;
@@ -325,11 +333,12 @@ export class Entry implements StalenessWatcher {
     return false;
   }
 
+  /** A running actor, or a resting entry someone listens to, hears from the clock when it goes stale. */
   #watchStaleness(): void {
-    const actor = this.#actor;
-    if (!actor) return;
-    const snapshot = actor.getSnapshot();
-    if (snapshot.value === 'fresh') this.owner.host.clock.watch(this, freshUntil(snapshot.context));
+    if (this.removed) return;
+    const value = this.#actor ? this.#actor.getSnapshot().value : this.#rest?.value;
+    const watched = this.#actor !== null || this.#listeners !== null;
+    if (watched && value === 'fresh') this.owner.host.clock.watch(this, freshUntil(this.context()));
     else this.owner.host.clock.unwatch(this);
   }
 

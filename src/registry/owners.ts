@@ -5,6 +5,7 @@ import { isItemId } from '../protocol/id';
 import type { Entry, EntryHost, EntryOwner } from './entry';
 import { buildLevelGraph, DEFAULT_LEVEL, type LevelGraph } from './level-graph';
 import { isPlainObject } from './params-key';
+import { shareStructure } from './structural-sharing';
 import type {
   BulkItemFetcher,
   CollectionConfig,
@@ -68,13 +69,17 @@ function checkGate(value: unknown, path: string): DirectiveGate | undefined {
   return value as DirectiveGate;
 }
 
-/** Items hold one merged object across levels; a non-object result replaces what is held. */
+/**
+ * Items hold one merged object across levels; a non-object result replaces what is held. Either way the
+ * unchanged parts keep their identity (structural sharing), so readers of unchanged data do not re-render.
+ */
 function mergeItemData(previous: unknown, next: unknown): unknown {
-  if (isPlainObject(previous) && isPlainObject(next)) return { ...previous, ...next };
-  return next;
+  if (isPlainObject(previous) && isPlainObject(next))
+    return shareStructure(previous, { ...previous, ...next });
+  return shareStructure(previous, next);
 }
 
-const replace = (_previous: unknown, next: unknown): unknown => next;
+const replace = (previous: unknown, next: unknown): unknown => shareStructure(previous, next);
 
 export function createTypeOwner(
   name: unknown,

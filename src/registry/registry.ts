@@ -33,11 +33,13 @@ import type {
   ChangeEvent,
   CollectionConfig,
   CollectionRef,
+  CollectionSnapshot,
   DirectiveSource,
   FetchCollectionOptions,
   FetchItemOptions,
   ItemId,
   ItemRef,
+  ItemSnapshot,
   LifecycleEvent,
   LifecycleEventName,
   Params,
@@ -58,14 +60,14 @@ export interface DefaultSchema extends RegistrySchema {
   collections: Record<string, { params: Params; meta: unknown }>;
 }
 
-type TypeName<S extends RegistrySchema> = keyof S['types'] & string;
-type CollectionName<S extends RegistrySchema> = keyof S['collections'] & string;
-type ParamsOf<S extends RegistrySchema, K extends CollectionName<S>> = S['collections'][K] extends {
+export type TypeName<S extends RegistrySchema> = keyof S['types'] & string;
+export type CollectionName<S extends RegistrySchema> = keyof S['collections'] & string;
+export type ParamsOf<S extends RegistrySchema, K extends CollectionName<S>> = S['collections'][K] extends {
   params: infer P;
 }
   ? P & object
   : Params;
-type MetaOf<S extends RegistrySchema, K extends CollectionName<S>> = S['collections'][K] extends {
+export type MetaOf<S extends RegistrySchema, K extends CollectionName<S>> = S['collections'][K] extends {
   meta: infer M;
 }
   ? M
@@ -101,6 +103,16 @@ export interface Registry<S extends RegistrySchema = DefaultSchema> {
   isItemLoading(type: TypeName<S>, id: ItemId, level?: string | null): boolean;
   isCollectionLoading(name: CollectionName<S>, params?: Params | null): boolean;
   hasAnyInFlightRequests(): boolean;
+  /**
+   * The cached snapshot of an item, or null when it is not cached: no fetch, and not counted as a use (the
+   * React hooks show it on their first render, before their read starts in an effect).
+   */
+  peekItem<K extends TypeName<S>>(type: K, id: ItemId): ItemSnapshot<S['types'][K]> | null;
+  /** The cached snapshot of a collection param set, or null; no fetch, not counted as a use. */
+  peekCollection<K extends CollectionName<S>>(
+    name: K,
+    params?: ParamsOf<S, K> | null,
+  ): CollectionSnapshot<MetaOf<S, K>> | null;
   applyDirectives(directives: unknown, options?: ApplyOptions): Promise<ApplyReport>;
   applyDirective(directive: unknown, options?: ApplyOptions): Promise<ApplyReport>;
   ingestEnvelope(envelope: unknown): void;
@@ -404,6 +416,20 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
   isCollectionLoading(name: CollectionName<S>, params?: Params | null): boolean {
     const owner = this.#collectionOwner(name);
     return owner.entries.get(this.#collectionKey(owner, params))?.inFlight() ?? false;
+  }
+
+  peekItem<K extends TypeName<S>>(type: K, id: ItemId): ItemSnapshot<S['types'][K]> | null {
+    const entry = this.#typeOwner(type).entries.get(normalizeId(type, id));
+    return entry ? (entry.view() as unknown as ItemSnapshot<S['types'][K]>) : null;
+  }
+
+  peekCollection<K extends CollectionName<S>>(
+    name: K,
+    params?: ParamsOf<S, K> | null,
+  ): CollectionSnapshot<MetaOf<S, K>> | null {
+    const owner = this.#collectionOwner(name);
+    const entry = owner.entries.get(this.#collectionKey(owner, params));
+    return entry ? (entry.view() as unknown as CollectionSnapshot<MetaOf<S, K>>) : null;
   }
 
   hasAnyInFlightRequests(): boolean {

@@ -117,7 +117,10 @@ export function controlledCollectionFetcher() {
 }
 
 /** Records lifecycle events (all, or the named ones) in the order the registry emits them. */
-export function recordLifecycle(registry: Registry, names: readonly LifecycleEventName[] | '*' = '*') {
+export function recordLifecycle(
+  registry: Pick<Registry, 'onLifecycle'>,
+  names: readonly LifecycleEventName[] | '*' = '*',
+) {
   const events: LifecycleEvent[] = [];
   const stops =
     names === '*'

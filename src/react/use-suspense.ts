@@ -1,0 +1,96 @@
+// useSuspenseItem / useSuspenseCollection: suspend until the first fetch settles; a failed one throws to a boundary.
+import { useSelector } from '@xstate/react';
+import { useMemo, useState } from 'react';
+import { paramsKey } from '../registry/params-key';
+import type { CollectionData, CollectionMeta, ItemId, ItemMeta, Params } from '../registry/types';
+import { wholeSnapshot } from './idle';
+import { useRegistry } from './provider';
+import { RefView, type SnapshotSource } from './ref-view';
+import type {
+  CollectionKey,
+  CollectionMetaData,
+  CollectionParams,
+  ItemData,
+  ItemType,
+  SuspenseResult,
+} from './schema';
+import { type Reads, sameReads, trackedResult } from './tracked-result';
+
+interface SettledMeta {
+  readonly isFetching: boolean;
+  readonly error: Error | null;
+}
+
+/** Resolves when the ref's fetch has settled (React then renders again and reads the outcome). */
+function settled(ref: SnapshotSource<{ meta: SettledMeta }>): Promise<void> {
+  return new Promise((resolve) => {
+    if (!ref.getSnapshot().meta.isFetching) {
+      resolve();
+      return;
+    }
+    const release = ref.subscribe(() => {
+      if (ref.getSnapshot().meta.isFetching) return;
+      release();
+      resolve();
+    });
+  });
+}
+
+/**
+ * Suspense needs the read during render (a suspended component never mounts, so it has no effects); the read is
+ * idempotent (a second read coalesces with the fetch in flight or finds it fresh), so retries cost no fetch.
+ */
+function useSuspenseView<TView extends { data: unknown; meta: SettledMeta & object }, TData>(
+  ref: SnapshotSource<TView>,
+  hasData: (view: TView) => boolean,
+): SuspenseResult<TData, TView['meta']> {
+  const [tracking] = useState(() => {
+    const reads: Reads = new Set();
+    return { reads, compare: sameReads(reads) };
+  });
+  const view = useMemo(() => new RefView<TView>(ref.getSnapshot(), ref), [ref]);
+  const snapshot = useSelector(view, wholeSnapshot, tracking.compare);
+  const result = useMemo(() => trackedResult(snapshot, tracking.reads), [snapshot, tracking]);
+  if (!hasData(snapshot)) {
+    if (snapshot.meta.error) throw snapshot.meta.error;
+    throw settled(ref);
+  }
+  return result as SuspenseResult<TData, TView['meta']>;
+}
+
+export interface UseSuspenseItemOptions {
+  readonly silent?: boolean;
+  readonly force?: boolean;
+}
+
+export function useSuspenseItem<K extends ItemType>(
+  type: K,
+  id: ItemId,
+  level?: string | null,
+  options: UseSuspenseItemOptions = {},
+): SuspenseResult<ItemData<K>, ItemMeta> {
+  const registry = useRegistry();
+  const { force, silent } = options;
+  const ref = useMemo(
+    () => registry.fetchItem(type, id, level, { force, silent }),
+    [registry, type, id, level, force, silent],
+  );
+  return useSuspenseView(ref, (view) => (view.meta.levels[ref.level]?.lastFetched ?? null) !== null);
+}
+
+export interface UseSuspenseCollectionOptions<TParams> {
+  readonly params?: TParams | null;
+  readonly force?: boolean;
+}
+
+export function useSuspenseCollection<K extends CollectionKey>(
+  name: K,
+  options: UseSuspenseCollectionOptions<CollectionParams<K>> = {},
+): SuspenseResult<CollectionData<CollectionMetaData<K>>, CollectionMeta> {
+  const registry = useRegistry();
+  const { params, force } = options;
+  const key = paramsKey(params as Params | null | undefined);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `params` is read through its key, its value.
+  const ref = useMemo(() => registry.fetchCollection(name, { params, force }), [registry, name, key, force]);
+  return useSuspenseView(ref, (view) => view.meta.lastFetched !== null);
+}

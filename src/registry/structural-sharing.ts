@@ -1,0 +1,45 @@
+// Structural sharing: a refetch's data keeps the held objects wherever they are deep-equal (SPEC §6).
+import { isPlainObject as isPlainRecord } from './params-key';
+
+/**
+ * Returns `next`, except that every subtree deep-equal to the one at the same place in `previous` is
+ * `previous`'s object, and `previous` itself when the whole is deep-equal. Plain objects and arrays are walked;
+ * anything else (dates, maps, class instances) is compared by identity, so it is taken from `next`.
+ * A component that reads unchanged data then sees the same object, and does not re-render.
+ */
+export function shareStructure<T>(previous: unknown, next: T): T {
+  if (Object.is(previous, next)) return next;
+  if (Array.isArray(previous) && Array.isArray(next)) return shareArray(previous, next) as T;
+  if (isPlainRecord(previous) && isPlainRecord(next)) return shareRecord(previous, next) as T;
+  return next;
+}
+
+function shareArray(previous: readonly unknown[], next: readonly unknown[]): readonly unknown[] {
+  let same = previous.length === next.length;
+  const out = new Array<unknown>(next.length);
+  for (let i = 0; i < next.length; i++) {
+    const value = i < previous.length ? shareStructure(previous[i], next[i]) : next[i];
+    if (!Object.is(value, previous[i])) same = false;
+    out[i] = value;
+  }
+  if (same) return previous;
+  return Object.isFrozen(next) ? Object.freeze(out) : out;
+}
+
+function shareRecord(
+  previous: Record<string, unknown>,
+  next: Record<string, unknown>,
+): Record<string, unknown> {
+  const keys = Object.keys(next);
+  let same = keys.length === Object.keys(previous).length;
+  const out: Record<string, unknown> = Object.getPrototypeOf(next) === null ? Object.create(null) : {};
+  for (const key of keys) {
+    const held = Object.hasOwn(previous, key);
+    const value = held ? shareStructure(previous[key], next[key]) : next[key];
+    if (!held || !Object.is(value, previous[key])) same = false;
+    // Defined, not assigned: an own "__proto__" key stays data.
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  }
+  if (same) return previous;
+  return Object.isFrozen(next) ? Object.freeze(out) : out;
+}
