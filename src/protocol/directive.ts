@@ -394,7 +394,7 @@ class Batch {
   readonly directives: NormalizedDirective[] = [];
   readonly rejected: Rejection[] = [];
   /** Directives past the limit: rejected together, unread. */
-  readonly overflow: unknown[] = [];
+  #overflow: unknown[] = [];
   readonly #limit: number;
   /** Directives counted against the limit so far: each accepted or rejected one (groups count their targets). */
   #counted = 0;
@@ -458,26 +458,47 @@ class Batch {
       throw new Invalid(`${label} could not be read (${messageOf(error)})`);
     }
     for (let index = 0; index < length; index++) {
+      if (this.#counted >= this.#limit) {
+        this.#setAside(source, index, length);
+        return;
+      }
       let element: unknown;
       try {
         element = source[index];
       } catch (error) {
-        if (this.#counted >= this.#limit) this.overflow.push(undefined);
-        else this.reject(undefined, `${label}[${index}] could not be read (${messageOf(error)})`);
+        this.reject(undefined, `${label}[${index}] could not be read (${messageOf(error)})`);
         continue;
       }
-      if (this.#counted >= this.#limit) this.overflow.push(element);
-      else this.visit(element, depth, inherited, inherited.key === null ? null : `${inherited.key}/${index}`);
+      this.visit(element, depth, inherited, inherited.key === null ? null : `${inherited.key}/${index}`);
     }
+  }
+
+  /** Elements `from`..`length` of a list, set aside unread: one native copy, element by element only if that throws. */
+  #setAside(source: ArrayLike<unknown>, from: number, length: number): void {
+    let rest: unknown[];
+    try {
+      rest = Array.prototype.slice.call(source, from, length);
+    } catch {
+      rest = [];
+      for (let index = from; index < length; index++) {
+        try {
+          rest.push(source[index]);
+        } catch {
+          rest.push(undefined);
+        }
+      }
+    }
+    this.#overflow = this.#overflow.length === 0 ? rest : this.#overflow.concat(rest);
   }
 
   /** The directives past the limit, as one rejection. */
   rejectOverflow(): void {
-    if (this.overflow.length === 0) return;
+    const overflow = this.#overflow;
+    if (overflow.length === 0) return;
     this.rejected.push(
       Object.freeze({
-        directive: Object.freeze(this.overflow),
-        reason: `over limits.maxDirectivesPerBatch (${this.#limit}): the ${this.overflow.length} directive(s) after it are rejected as one group, unread`,
+        directive: Object.freeze(overflow),
+        reason: `over limits.maxDirectivesPerBatch (${this.#limit}): the ${overflow.length} directive(s) after it are rejected as one group, unread`,
       }),
     );
   }

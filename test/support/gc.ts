@@ -18,3 +18,12 @@ export async function released(ref: WeakRef<object>, tries = 5): Promise<boolean
   }
   return false;
 }
+
+/** The heap in use after full collections, for tests that bound how much memory a workload keeps. */
+export async function heapUsedAfterGc(): Promise<number> {
+  for (let i = 0; i < 3; i++) {
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    gc();
+  }
+  return process.memoryUsage().heapUsed;
+}
