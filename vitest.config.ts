@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { storybookTest } from '@storybook/addon-vitest/vitest-plugin';
 import { playwright } from '@vitest/browser-playwright';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 const dirname = path.dirname(fileURLToPath(import.meta.url));
 
@@ -14,6 +14,8 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+          // The browser end-to-end suite has its own config and command: `npm run test:e2e`.
+          exclude: [...configDefaults.exclude, 'test/e2e/**'],
           environment: 'node',
           pool: 'forks',
           testTimeout: 20_000,

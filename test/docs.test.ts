@@ -1,5 +1,6 @@
 // The user documentation: every relative link resolves inside the repository and the published package,
-// anchors name real headings, nothing refers to files users do not have, and npm ships docs/ and LICENSE.
+// anchors name real headings, nothing (docs or doc comments) refers to files users do not have, and npm ships
+// docs/ and LICENSE.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -102,6 +103,19 @@ describe('documentation', () => {
       const text = readFileSync(join(root, doc), 'utf8');
       expect(text, doc).not.toMatch(/SPEC\.md|SPEC §|seeds\/|\bseed[- ]0\d\d\b/i);
     }
+  });
+
+  it('doc comments in src, which the published type declarations carry, refer to nothing users do not have', () => {
+    const sources = execFileSync('git', ['ls-files', 'src'], { cwd: root, encoding: 'utf8' })
+      .split('\n')
+      .filter((path) => /\.tsx?$/.test(path));
+    const leaks = sources.flatMap((path) =>
+      [...readFileSync(join(root, path), 'utf8').matchAll(/\/\*\*[\s\S]*?\*\//g)]
+        .map((match) => match[0])
+        .filter((comment) => /SPEC(\.md| §)|\bseed[- ]?0\d\d|\bseed alias/i.test(comment))
+        .map((comment) => `${path}: ${comment}`),
+    );
+    expect(leaks).toEqual([]);
   });
 
   it('npm publishes docs/, LICENSE, and every file the documents link to', () => {

@@ -12,7 +12,7 @@ export interface DirectivesEnvelope {
 export interface HelloMessage {
   type: 'hello';
   audience?: string;
-  /** The run of the audience's sequence (SPEC §1.2); absent from servers without epochs. */
+  /** The run of the audience's sequence; absent from servers without epochs. */
   epoch?: string;
   last_seq: number;
   resumed?: boolean;

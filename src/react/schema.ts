@@ -25,7 +25,7 @@ export type CollectionKey = CollectionName<RegisteredSchema>;
 export type CollectionParams<K extends CollectionKey> = ParamsOf<RegisteredSchema, K>;
 export type CollectionMetaData<K extends CollectionKey> = MetaOf<RegisteredSchema, K>;
 
-/** What every hook returns: server truth (`data`), its `meta`, and `predicted` (SPEC §8; undefined when none). */
+/** What every hook returns: server truth (`data`), its `meta`, and `predicted` (undefined when nothing is predicted). */
 export interface VerityResult<TData, TMeta> {
   readonly data: TData | null;
   readonly meta: TMeta;

@@ -26,7 +26,7 @@ export interface EntryHost {
   onEmitted(entry: Entry, event: EntryEmitted): void;
   /** The entry's state changed (for onChange). */
   onChanged(entry: Entry): void;
-  /** Adds what is shown beside the truth (predictions, SPEC §8) to a freshly built view. */
+  /** Adds what is shown beside the truth (predictions) to a freshly built view. */
   overlay(entry: Entry, view: EntryView): EntryView;
   /** The one clock that tells running fresh entries when they go stale. */
   readonly clock: StalenessClock<Entry>;

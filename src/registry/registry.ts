@@ -131,7 +131,7 @@ export interface Registry<S extends RegistrySchema = DefaultSchema> {
   sseDisconnect(): void;
   sseReconnect(): void;
   configureDirectiveSource(source: DirectiveSource): void;
-  /** With `{ predict, input }`, shows the predictions beside the truth until the directives settle (SPEC §8). */
+  /** With `{ predict, input }`, shows the predictions beside the truth until the directives settle. */
   mutate<TBody = unknown, TInput = unknown>(
     input: RequestInfo | URL,
     init?: RequestInit,

@@ -82,7 +82,7 @@ interface BaseMeta {
   readonly activeQueryId: string | null;
   /** Last consumer read, as an ISO string; a live value (reading it never changes the snapshot). */
   readonly lastUsedAt: string | null;
-  /** A pending mutation's prediction is shown beside the truth (`predicted`, SPEC §8). */
+  /** A pending mutation's prediction is shown beside the truth (`predicted`). */
   readonly isPredicted: boolean;
 }
 
@@ -99,7 +99,7 @@ export interface ItemSnapshot<TData = unknown> {
   /** Server truth, only ever. */
   readonly data: TData | null;
   readonly meta: ItemMeta;
-  /** What pending mutations predict (SPEC §8); `undefined` when none does. */
+  /** What pending mutations predict; `undefined` when none does. */
   readonly predicted?: TData;
 }
 
@@ -238,7 +238,7 @@ export interface SseOptions {
 }
 
 export interface ResyncContext {
-  /** `epoch`: the server's sequence restarted (SPEC §1.2); `reset`: its seq went backwards; `gap`: envelopes were lost. */
+  /** `epoch`: the server's sequence restarted; `reset`: its seq went backwards; `gap`: envelopes were lost. */
   readonly reason: 'gap' | 'reset' | 'epoch' | 'manual';
   readonly gaps: ReadonlyArray<{ audience: string; lastSeq: number; incomingSeq: number }>;
 }

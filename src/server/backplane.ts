@@ -6,7 +6,7 @@ export type { EnvelopeTemplate } from '../protocol/frame-writer';
 
 export interface BackplaneEnvelope {
   readonly audience: string;
-  /** The run of the audience's sequence this envelope belongs to (SPEC §1.2). */
+  /** The run of the audience's sequence this envelope belongs to. */
   readonly epoch: string;
   readonly seq: number;
   /** The envelope's JSON text, exactly as it goes on the `data:` line. */

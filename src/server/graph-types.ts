@@ -113,6 +113,6 @@ export interface DirectiveGraph<D extends DirectiveGraphDeclaration = DirectiveG
   ): ObservedTouch[];
 }
 
-/** `InvalidationSets<typeof graph>['cart/add']` = the union of names `cart/add` can invalidate (SPEC §7, §8). */
+/** `InvalidationSets<typeof graph>['cart/add']` = the union of names `cart/add` can invalidate. */
 export type InvalidationSets<G> =
   G extends DirectiveGraph<infer D> ? { [W in WriteName<D>]: InvalidatedNames<D, W> } : never;

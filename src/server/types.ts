@@ -57,7 +57,7 @@ export interface HubStats {
 
 export interface DirectiveHub {
   emit(directives: readonly Directive[], options?: EmitOptions): Promise<EmitResult>;
-  /** `emit(graph.directivesFor(write, input), options)`: the directives a declared write needs (SPEC §7). */
+  /** `emit(graph.directivesFor(write, input), options)`: the directives a declared write needs. */
   emitWrite<D extends DirectiveGraphDeclaration, W extends WriteName<D>, I extends WriteInput<D, W>>(
     graph: DirectiveGraph<D>,
     write: W,
