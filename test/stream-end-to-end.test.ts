@@ -227,9 +227,12 @@ describe('the registry on the directive hub', () => {
     await settled(c);
 
     expect(c.log.details('sse:hello')).toEqual([
-      { audience: 'global', lastSeq: 0, resumed: false },
-      { audience: 'global', lastSeq: 3, resumed: true },
+      { audience: 'global', lastSeq: 0, resumed: false, epoch: expect.any(String) },
+      { audience: 'global', lastSeq: 3, resumed: true, epoch: expect.any(String) },
     ]);
+    // One hub, one run of the sequence: the resumed hello names the same epoch.
+    const [first, resumed] = c.log.details('sse:hello');
+    expect(resumed!.epoch).toBe(first!.epoch);
     expect(c.log.details('sse:message').map((detail) => detail.seq)).toEqual([1, 2, 3]);
     expect(c.backend.itemRequests().sort()).toEqual(['todo:1@default', 'todo:2@default', 'todo:3@default']);
     expect(c.log.count('sse:gap')).toBe(0);
@@ -254,7 +257,12 @@ describe('the registry on the directive hub', () => {
     await c.log.until('sse:resync-dispatch');
     await settled(c);
 
-    expect(c.log.details('sse:hello')[1]).toEqual({ audience: 'global', lastSeq: 5, resumed: false });
+    expect(c.log.details('sse:hello')[1]).toEqual({
+      audience: 'global',
+      lastSeq: 5,
+      resumed: false,
+      epoch: expect.any(String),
+    });
     expect(c.log.details('sse:gap')).toEqual([
       { audience: 'global', lastSeq: 1, incomingSeq: 5, reason: 'gap' },
     ]);

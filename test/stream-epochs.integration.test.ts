@@ -67,6 +67,9 @@ function streamStory(log: LifecycleLog): Array<{ event: string; detail: Readonly
     .map(({ event, detail }) => ({ event, detail }));
 }
 
+/** The epoch each hello named, in order (the sse:hello detail carries it). */
+const helloEpochs = (log: LifecycleLog): unknown[] => log.details('sse:hello').map((detail) => detail.epoch);
+
 const epochGap = (lastSeq: number, incomingSeq: number) => ({
   audience: 'global',
   lastSeq,
@@ -97,12 +100,19 @@ describe('reproduction 1: an in-memory hub killed and restarted while the client
     await settled(c);
 
     expect(streamStory(c.log)).toEqual([
-      { event: 'sse:hello', detail: { audience: 'global', lastSeq: 0, resumed: false } },
-      { event: 'sse:hello', detail: { audience: 'global', lastSeq: 5, resumed: false } },
+      {
+        event: 'sse:hello',
+        detail: { audience: 'global', lastSeq: 0, resumed: false, epoch: expect.any(String) },
+      },
+      {
+        event: 'sse:hello',
+        detail: { audience: 'global', lastSeq: 5, resumed: false, epoch: expect.any(String) },
+      },
       { event: 'sse:gap', detail: epochGap(1, 5) },
       { event: 'sse:resync-scheduled', detail: epochGap(1, 5) },
       { event: 'sse:resync-dispatch', detail: { context: { reason: 'epoch', gaps: [epochGap(1, 5)] } } },
     ]);
+    expect(helloEpochs(c.log)[1]).not.toBe(helloEpochs(c.log)[0]);
     // Once for the directive of the first run, once for the resync after the restart.
     expect(c.backend.itemRequests()).toEqual(['todo:1@default', 'todo:1@default']);
   });
@@ -161,12 +171,19 @@ describe('Redis backplane: an instance cut off from Redis', () => {
     await settled(c);
 
     expect(streamStory(c.log)).toEqual([
-      { event: 'sse:hello', detail: { audience: 'global', lastSeq: 0, resumed: false } },
-      { event: 'sse:hello', detail: { audience: 'global', lastSeq: 20, resumed: false } },
+      {
+        event: 'sse:hello',
+        detail: { audience: 'global', lastSeq: 0, resumed: false, epoch: expect.any(String) },
+      },
+      {
+        event: 'sse:hello',
+        detail: { audience: 'global', lastSeq: 20, resumed: false, epoch: expect.any(String) },
+      },
       { event: 'sse:gap', detail: epochGap(5, 20) },
       { event: 'sse:resync-scheduled', detail: epochGap(5, 20) },
       { event: 'sse:resync-dispatch', detail: { context: { reason: 'epoch', gaps: [epochGap(5, 20)] } } },
     ]);
+    expect(helloEpochs(c.log)[1]).not.toBe(helloEpochs(c.log)[0]);
     expect(c.backend.itemRequests().filter((request) => request === 'todo:1@default')).toHaveLength(2);
   });
 
@@ -179,9 +196,16 @@ describe('Redis backplane: an instance cut off from Redis', () => {
     await settled(c);
 
     expect(streamStory(c.log)).toEqual([
-      { event: 'sse:hello', detail: { audience: 'global', lastSeq: 0, resumed: false } },
-      { event: 'sse:hello', detail: { audience: 'global', lastSeq: 8, resumed: true } },
+      {
+        event: 'sse:hello',
+        detail: { audience: 'global', lastSeq: 0, resumed: false, epoch: expect.any(String) },
+      },
+      {
+        event: 'sse:hello',
+        detail: { audience: 'global', lastSeq: 8, resumed: true, epoch: expect.any(String) },
+      },
     ]);
+    expect(helloEpochs(c.log)[1]).toBe(helloEpochs(c.log)[0]);
     expect(c.log.details('sse:message').map((detail) => detail.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     // todo 1 refetched for seq 1 and for the replayed seq 8, and for nothing else.
     expect(c.backend.itemRequests()).toEqual(['todo:1@default', 'todo:1@default']);

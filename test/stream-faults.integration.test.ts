@@ -120,8 +120,8 @@ describe('the registry on a real SSE server', () => {
     expect(reconnect.query.get('audience')).toBe('global');
     expect(reconnect.lastEventIdHeader).toBeNull();
     expect(c.log.details('sse:hello')).toEqual([
-      { audience: 'global', lastSeq: 0, resumed: false },
-      { audience: 'global', lastSeq: 2, resumed: true },
+      { audience: 'global', lastSeq: 0, resumed: false, epoch: null },
+      { audience: 'global', lastSeq: 2, resumed: true, epoch: null },
     ]);
     expect(c.registry.state().sse.connected).toBe(true);
 
@@ -156,7 +156,12 @@ describe('the registry on a real SSE server', () => {
     server.resetSequences();
     await c.log.until('sse:hello', 2);
     expect(server.requests[1]!.query.get('last_event_id')).toBe('3');
-    expect(c.log.details('sse:hello')[1]).toEqual({ audience: 'global', lastSeq: 0, resumed: false });
+    expect(c.log.details('sse:hello')[1]).toEqual({
+      audience: 'global',
+      lastSeq: 0,
+      resumed: false,
+      epoch: null,
+    });
     expect(c.log.details('sse:resync-scheduled')).toEqual([
       { audience: 'global', lastSeq: 3, incomingSeq: 0, reason: 'reset' },
     ]);
@@ -241,8 +246,8 @@ describe('the registry on a real SSE server', () => {
 
     expect(server.requests.map((request) => request.query.get('last_event_id'))).toEqual([null, '2']);
     expect(c.log.details('sse:hello')).toEqual([
-      { audience: 'global', lastSeq: 0, resumed: false },
-      { audience: 'global', lastSeq: 5, resumed: true },
+      { audience: 'global', lastSeq: 0, resumed: false, epoch: null },
+      { audience: 'global', lastSeq: 5, resumed: true, epoch: null },
     ]);
     expect(c.log.details('sse:message').map((detail) => detail.seq)).toEqual([1, 2, 3, 4, 5]);
     expect(

@@ -111,7 +111,9 @@ describe('sequence tracking', () => {
     await advance(JITTER_MS * 2);
 
     expect(lastSeq(registry)).toEqual({ global: 40 });
-    expect(log.details('sse:hello')).toEqual([{ audience: 'global', lastSeq: 40, resumed: false }]);
+    expect(log.details('sse:hello')).toEqual([
+      { audience: 'global', lastSeq: 40, resumed: false, epoch: null },
+    ]);
     expect(log.count('sse:gap')).toBe(0);
     expect(log.count('sse:resync-dispatch')).toBe(0);
   });
@@ -679,6 +681,8 @@ describe('epochs', () => {
       { audience: 'global', lastSeq: 1, incomingSeq: 5, reason: 'epoch' },
     ]);
     expect(lastSeq(registry)).toEqual({ global: 5 });
+    // sse:hello names each hello's epoch, so an app can show which run of the server's sequence it follows.
+    expect(log.details('sse:hello').map((detail) => detail.epoch)).toEqual(['run-1', 'run-2']);
 
     registry.ingestEnvelope(envelope(6, []));
     await advance(JITTER_MS);

@@ -288,6 +288,8 @@ export class StreamLink {
         audience: observation.audience,
         lastSeq: message.last_seq,
         resumed: message.resumed === true,
+        // Null from a server that sends no epoch; a new value means the server's sequence restarted.
+        epoch: message.epoch ?? null,
       });
     } else {
       lifecycle.emit('sse:message', {

@@ -1,6 +1,6 @@
 // Starts a real redis-server on a free loopback port for one test file, and stops it by PID.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import net from 'node:net';
+import { freePort, killChild } from './child-process';
 
 export interface RedisServer {
   port: number;
@@ -21,14 +21,6 @@ function assertInstalled(): void {
         'run `apt-get install -y redis-server` (CI does this in .ci/run).',
     );
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 function launch(port: number): Promise<ChildProcess> {
@@ -64,13 +56,6 @@ function launch(port: number): Promise<ChildProcess> {
       );
     });
   });
-}
-
-async function killChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  process.kill(child.pid!, 'SIGKILL');
-  await exited;
 }
 
 export async function startRedisServer(): Promise<RedisServer> {
