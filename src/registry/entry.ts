@@ -1,5 +1,5 @@
 // One cache entry: its machine snapshot (a live actor only when someone asks for one), subscribers and cached view.
-import { type Actor, createActor, type InspectionEvent, type Observer, type SnapshotFrom } from 'xstate';
+import { type Actor, type AnyActorRef, createActor, type SnapshotFrom } from 'xstate';
 import {
   anyInFlight,
   anyLoud,
@@ -17,8 +17,11 @@ import type { CollectionData, EntryStatus, LevelMeta, Params } from './types';
 /** What an entry needs from the registry that owns it. */
 export interface EntryHost {
   now(): number;
-  /** Set: every entry is a live actor from its first read, so the inspector sees it. */
-  readonly inspect: Observer<InspectionEvent> | ((event: InspectionEvent) => void) | undefined;
+  /**
+   * With the `inspect` option: the actor whose system inspected entries join (the coordinator). Every entry is
+   * then a live actor from its first read, so the inspector sees each transition under one id.
+   */
+  inspectionRoot(): AnyActorRef | undefined;
   /** The entry decided something: a fetch to start, a request coalesced or skipped, a fetch superseded. */
   onEmitted(entry: Entry, event: EntryEmitted): void;
   /** The entry's state changed (for onChange). */
@@ -92,7 +95,7 @@ export class Entry implements StalenessWatcher {
     this.lastUsedAt = now;
     this.#value = owner.stepper.initial.value as EntryStatus;
     this.#context = owner.stepper.initial.context;
-    if (owner.host.inspect) this.#startActor();
+    if (owner.host.inspectionRoot()) this.#startActor();
   }
 
   /** Whether a live actor backs this entry (devtools). */
@@ -215,7 +218,7 @@ export class Entry implements StalenessWatcher {
     this.owner.host.clock.unwatch(this);
     const actor = this.#actor;
     this.#actor = null;
-    actor?.stop();
+    if (actor) stopActor(actor);
     this.#releaseWaiters();
     const listeners = this.#listeners;
     this.#listeners = null;
@@ -230,7 +233,7 @@ export class Entry implements StalenessWatcher {
     const cancels = this.#cancels;
     this.#cancels = null;
     if (cancels) for (const cancel of cancels.values()) cancel.cancel();
-    this.#actor?.stop();
+    if (this.#actor) stopActor(this.#actor);
     this.#actor = null;
     this.#listeners = null;
     this.#releaseWaiters();
@@ -337,7 +340,7 @@ export class Entry implements StalenessWatcher {
     const { stepper, host, kind, name } = this.owner;
     const actor = createActor(stepper.machine, {
       id: `${kind}:${name}:${this.key}`,
-      inspect: host.inspect,
+      parent: host.inspectionRoot(),
       input: undefined,
       snapshot: this.owner.stepper.restore(this.#value, this.#context),
     });
@@ -368,6 +371,15 @@ export class Entry implements StalenessWatcher {
     this.#waiters = null;
     if (waiters) for (const resolve of waiters) resolve();
   }
+}
+
+/**
+ * An inspected entry's actor has the coordinator as parent (to share its system) but is not its child: XState
+ * lets only a parent stop such an actor (`stop()` throws), so it is stopped the way a parent would.
+ */
+function stopActor(actor: EntryActor): void {
+  if (actor._parent) (actor as unknown as { _stop(): void })._stop();
+  else actor.stop();
 }
 
 const EMPTY_COLLECTION: CollectionData = Object.freeze({ ids: Object.freeze([]), count: 0, meta: null });
