@@ -54,4 +54,54 @@ describe('inspect', () => {
       .map((event) => (event as { event: { type: string } }).event.type);
     expect(received).toEqual(expect.arrayContaining(['FETCH', 'RESOLVE']));
   });
+
+  it('sees an item idle → fetching → fresh → fetching → fresh under item:<type>:<id>, beside the coordinator, in one system', async () => {
+    const events: InspectionEvent[] = [];
+    const registry = makeRegistry({
+      inspect: { next: (event) => events.push(event) },
+      bulk: { delayMs: 10 },
+    });
+    registry.createType('todo', { fetch: countingFetcher().fetch });
+
+    const ref = registry.fetchItem('todo', 1);
+    await flush();
+    const refreshed = ref.refresh();
+    await flush();
+    await refreshed;
+
+    const values = valuesOf(events, 'item:todo:1').filter((value, i, all) => value !== all[i - 1]);
+    expect(values).toEqual(['idle', 'fetching', 'fresh', 'fetching', 'fresh']);
+    expect(events.some((event) => actorId(event) === 'coordinator')).toBe(true);
+    // One actor system: every event has the coordinator's system as root, and no id is a bare session id.
+    const coordinator = events.find((event) => actorId(event) === 'coordinator')!;
+    expect(new Set(events.map((event) => event.rootId))).toEqual(new Set([coordinator.rootId]));
+    expect(events.filter((event) => /^x:\d+$/.test(actorId(event) ?? ''))).toEqual([]);
+    // The entry woke once: one actor for it, however many transitions.
+    const created = events.filter(
+      (event) => event.type === '@xstate.actor' && actorId(event) === 'item:todo:1',
+    );
+    expect(created).toHaveLength(1);
+  });
+
+  it('a directive result applied between fetches is an inspected transition of the same actor', async () => {
+    const events: InspectionEvent[] = [];
+    const registry = makeRegistry({ inspect: (event) => events.push(event), bulk: { delayMs: 10 } });
+    registry.createType('todo', { fetch: countingFetcher().fetch });
+    registry.fetchItem('todo', 1);
+    await flush();
+
+    const applied = registry.applyDirectives([
+      { op: 'refresh_item', name: 'todo', id: 1, result: { data: { title: 'from the server' } } },
+    ]);
+    await vi.advanceTimersByTimeAsync(10);
+    await applied;
+
+    const received = events
+      .filter((event) => event.type === '@xstate.event' && actorId(event) === 'item:todo:1')
+      .map((event) => (event as { event: { type: string } }).event.type);
+    expect(received).toContain('APPLY_RESULT');
+    expect(
+      events.filter((event) => event.type === '@xstate.actor' && actorId(event) === 'item:todo:1'),
+    ).toHaveLength(1);
+  });
 });

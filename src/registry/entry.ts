@@ -1,5 +1,5 @@
 // One cache entry: its actor (running, or resting as a persisted snapshot), subscribers and cached view.
-import { type Actor, createActor, type InspectionEvent, type Observer, transition } from 'xstate';
+import { type Actor, type AnyActorRef, createActor, transition } from 'xstate';
 import {
   anyInFlight,
   anyLoud,
@@ -17,7 +17,11 @@ import type { CollectionData, EntryStatus, LevelMeta, Params } from './types';
 /** What an entry needs from the registry that owns it. */
 export interface EntryHost {
   now(): number;
-  readonly inspect: Observer<InspectionEvent> | ((event: InspectionEvent) => void) | undefined;
+  /**
+   * With the `inspect` option: the actor whose system inspected entries join (the coordinator). Inspected
+   * entries never rest, so every transition of theirs is an actor's, seen by the inspector under one id.
+   */
+  inspectionRoot(): AnyActorRef | undefined;
   /** The entry asked for work (a fetch) or reported a discarded/superseded response. */
   onEmitted(entry: Entry, event: EntryEmitted): void;
   /** The entry's state changed (for onChange). */
@@ -120,7 +124,7 @@ export class Entry implements StalenessWatcher {
     const rest = this.#rest;
     const actor = createActor(machine, {
       id: `${kind}:${name}:${this.key}`,
-      inspect: host.inspect,
+      parent: host.inspectionRoot(),
       input: undefined,
       ...(rest ? { snapshot: machine.resolveState(rest) } : {}),
     });
@@ -166,12 +170,12 @@ export class Entry implements StalenessWatcher {
    */
   maybeRest(): void {
     const actor = this.#actor;
-    if (!actor || this.#pins > 0) return;
+    if (!actor || this.#pins > 0 || this.owner.host.inspectionRoot()) return;
     const context = actor.getSnapshot().context;
     if (anyInFlight(context)) return;
     this.#rest = restOf(actor);
     this.#actor = null;
-    actor.stop();
+    stopActor(actor);
     this.#watchStaleness();
   }
 
@@ -241,7 +245,7 @@ export class Entry implements StalenessWatcher {
     if (actor) {
       this.#rest = restOf(actor);
       this.#actor = null;
-      actor.stop();
+      stopActor(actor);
     }
     // A resting entry with subscribers is watched too: the clock must not keep a removed entry alive.
     this.owner.host.clock.unwatch(this);
@@ -259,7 +263,7 @@ export class Entry implements StalenessWatcher {
     const cancels = this.#cancels;
     this.#cancels = null;
     if (cancels) for (const cancel of cancels.values()) cancel.cancel();
-    this.#actor?.stop();
+    if (this.#actor) stopActor(this.#actor);
     this.#actor = null;
     this.#listeners = null;
     this.#releaseWaiters();
@@ -360,6 +364,15 @@ export class Entry implements StalenessWatcher {
     this.#waiters = null;
     if (waiters) for (const resolve of waiters) resolve();
   }
+}
+
+/**
+ * An inspected entry's actor has the coordinator as parent (to share its system) but is not its child: XState
+ * lets only a parent stop such an actor (`stop()` throws), so it is stopped the way a parent would.
+ */
+function stopActor(actor: EntryActor): void {
+  if (actor._parent) (actor as unknown as { _stop(): void })._stop();
+  else actor.stop();
 }
 
 function restOf(actor: EntryActor): Rest {

@@ -256,7 +256,8 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
     this.#onForceReload = options.onForceReload;
     this.#host = {
       now: () => Date.now(),
-      inspect: options.inspect,
+      // Inspected entries join the coordinator's actor system, so an inspector sees one system, readable ids.
+      inspectionRoot: () => (options.inspect ? this.#coordinator : undefined),
       onEmitted: (entry, event) => this.#onEntryEmitted(entry, event),
       onChanged: (entry) => this.#onEntryChanged(entry),
       overlay: (entry, view) => this.#predictions.overlay(entry, view),
@@ -303,7 +304,7 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
         windowMs: () => this.#options.bulk.delayMs,
         flush: () => this.#flush(),
       }),
-      { inspect: options.inspect },
+      { inspect: options.inspect, id: 'coordinator', systemId: 'coordinator' },
     );
     this.#coordinator.start();
     this.#stream = new StreamLink({
