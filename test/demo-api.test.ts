@@ -93,21 +93,22 @@ describe('demo server: edits', () => {
       const body = (await response.json()) as { invoice: InvoiceDetail; directives: unknown[] };
       expect(response.status).toBe(200);
       expect(body.invoice).toMatchObject({ id: '5', customer: 'Renamed Ltd', version: 2 });
+      // Derived from the directive graph: collections first, then items.
       expect(body.directives).toEqual([
-        { op: 'refresh_item', name: 'invoice', id: '5', result: { levels: { detail: body.invoice } } },
         { op: 'refresh_collection', name: 'invoices' },
+        { op: 'refresh_item', name: 'invoice', id: '5', result: { levels: { detail: body.invoice } } },
       ]);
       await stream.reader.until((reader) => reader.envelopes.length === 1, 'the envelope');
       expect(stream.reader.envelopes[0]!.body).toMatchObject({
         type: 'directives',
         source: 'editor-1',
         directives: [
-          { op: 'refresh_item', name: 'invoice', id: '5' },
           { op: 'refresh_collection', name: 'invoices' },
+          { op: 'refresh_item', name: 'invoice', id: '5' },
         ],
       });
       // Everyone else refetches what they hold: the emitted directive carries no data.
-      expect(stream.reader.envelopes[0]!.body.directives[0].result).toBeUndefined();
+      expect(stream.reader.envelopes[0]!.body.directives[1].result).toBeUndefined();
 
       // Notes decide no list's membership or order: no refresh_collection.
       const notes = (await (await patch('5', { notes: 'Called them' })).json()) as {
@@ -122,6 +123,34 @@ describe('demo server: edits', () => {
     } finally {
       stream.close();
     }
+  });
+
+  it('counts open invoices, and a status edit derives refresh_collection openInvoices from the graph', async () => {
+    const open = async () =>
+      (await get<{ ids: string[]; count: number; meta: null }>('/api/invoices/open')).body;
+    const before = await open();
+    const all = (await get<InvoiceListResult>('/api/invoices')).body.count;
+    const paid = (await get<InvoiceListResult>('/api/invoices?status=paid')).body.count;
+    expect(before).toEqual({ ids: [], count: all - paid, meta: null });
+
+    const target = (await get<InvoiceListResult>('/api/invoices?status=paid')).body.ids[0]!;
+    const response = await patch(target, { status: 'sent' });
+    const body = (await response.json()) as { invoice: InvoiceDetail; directives: unknown[] };
+    expect(body.directives).toEqual([
+      { op: 'refresh_collection', name: 'invoices' },
+      { op: 'refresh_collection', name: 'openInvoices' },
+      { op: 'refresh_item', name: 'invoice', id: target, result: { levels: { detail: body.invoice } } },
+    ]);
+    expect((await open()).count).toBe(before.count + 1);
+
+    // The form resends every field: a status that did not change leaves the count's refresh out.
+    const resent = (await (await patch(target, { status: 'sent', customer: 'Resent Ltd' })).json()) as {
+      directives: { op: string; name: string }[];
+    };
+    expect(resent.directives.map(({ op, name }) => `${op} ${name}`)).toEqual([
+      'refresh_collection invoices',
+      'refresh_item invoice',
+    ]);
   });
 
   it('refuses bad edits with a reason and changes nothing', async () => {

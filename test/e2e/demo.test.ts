@@ -1,6 +1,6 @@
 // The demo in real Chromium: two browser contexts on one demo server (a child process), edits that reach
 // the other context through the directive stream, the editing context's echo skipped, and convergence
-// after the server process is killed and started again.
+// after the server process is killed and started again; a status edit's predicted open count, shown as pending.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoProcess, startDemo } from '../support/demo-process';
@@ -121,6 +121,46 @@ describe('the demo in two browser contexts', () => {
       'GET /api/invoices',
     ]);
     expect(await detailCustomer(editor)).toBe(newCustomer);
+  });
+
+  it('a status edit ticks the open counter at once, marked pending, while the invoice awaits the truth', async () => {
+    const onServer = async <T>(path: string): Promise<T> =>
+      (await (await fetch(`${demo.url}${path}`)).json()) as T;
+    const before = (await onServer<{ count: number }>('/api/invoices/open')).count;
+    const from = (await onServer<{ status: string }>(`/api/invoices/${INVOICE}?level=detail`)).status;
+    const to = from === 'paid' ? 'sent' : 'paid';
+    const expected = String(before + (to === 'paid' ? -1 : 1));
+    const openCount = (tab: DemoTab) => tab.page.getByTestId('open-count').textContent();
+    const predicted = (tab: DemoTab) => tab.page.getByTestId('open-counter').getAttribute('data-predicted');
+    await expect.poll(() => openCount(editor), { timeout: EDIT_VISIBLE_MS }).toBe(String(before));
+
+    // The PATCH is held in the browser, so the guess stays on screen until the test lets the request go.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const route = `**/api/invoices/${INVOICE}`;
+    await editor.page.route(route, async (request) => {
+      if (request.request().method() === 'PATCH') await held;
+      await request.continue();
+    });
+    try {
+      await editor.page.getByTestId('edit-status').selectOption(to);
+      await editor.page.getByTestId('edit-save').click();
+      await expect.poll(() => predicted(editor), { timeout: EDIT_VISIBLE_MS }).toBe('true');
+      expect(await openCount(editor)).toBe(expected);
+      expect(await editor.page.getByTestId('open-counter').textContent()).toContain('pending');
+      // 'await-truth': the invoice itself still shows the server's status.
+      expect(await editor.page.getByTestId('detail-status').textContent()).toBe(from);
+    } finally {
+      release();
+    }
+    await expect.poll(() => predicted(editor), { timeout: EDIT_VISIBLE_MS }).toBe('false');
+    expect(await openCount(editor)).toBe(expected);
+    expect(await editor.page.getByTestId('detail-status').textContent()).toBe(to);
+    // The other context learns it through the stream's derived refresh_collection openInvoices.
+    await expect.poll(() => openCount(watcher), { timeout: EDIT_VISIBLE_MS }).toBe(expected);
+    await editor.page.unroute(route);
   });
 
   it('converges both contexts on the new server data after the server process is killed and restarted', async () => {

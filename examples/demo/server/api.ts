@@ -1,17 +1,32 @@
 // The invoice API: list and item reads at two levels, edits that answer with directives and emit them,
 // and the "simulate a server restart" button's endpoint.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type Directive, readClientId, respondWithDirectives } from 'verity-xstate/server';
-import type { InvoiceDetail, InvoicePatch } from '../shared/invoice';
+import { readClientId, respondWithDirectives } from 'verity-xstate/server';
+import type { InvoiceDetail } from '../shared/invoice';
+import { type EditWrite, graph } from './graph';
 import { BadRequest, readJson, sendError, sendJson } from './http-util';
-import { applyPatch, parseListParams, parsePatch, queryInvoices, toSummary } from './invoice-query';
+import {
+  applyPatch,
+  countOpenInvoices,
+  parseListParams,
+  parsePatch,
+  queryInvoices,
+  toSummary,
+} from './invoice-query';
 import type { RestartableHub } from './restartable-hub';
 import type { InvoiceStore } from './store';
 
 const MAX_BULK_IDS = 200;
-// Fields that decide which lists an invoice is in and where it sorts; an edit of anything else (notes)
-// changes no list, so it sends no refresh_collection.
-const LIST_FIELDS: ReadonlyArray<keyof InvoicePatch> = ['customer', 'status'];
+
+/**
+ * The graph's write for an edit: the widest field it really changed decides what it invalidates (the form
+ * sends every field, so a customer fix that resends the same status must not refresh the open count).
+ */
+function editWrite(before: InvoiceDetail, after: InvoiceDetail): EditWrite {
+  if (after.status !== before.status) return 'invoice/status';
+  if (after.customer !== before.customer) return 'invoice/customer';
+  return 'invoice/notes';
+}
 
 type Level = 'summary' | 'detail';
 
@@ -41,6 +56,10 @@ export async function handleApi(
   try {
     if (pathname === '/api/invoices' && method === 'GET') {
       sendJson(res, 200, queryInvoices(await context.store.all(), parseListParams(url.searchParams)));
+      return true;
+    }
+    if (pathname === '/api/invoices/open' && method === 'GET') {
+      sendJson(res, 200, countOpenInvoices(await context.store.all()));
       return true;
     }
     if (pathname === '/api/invoices/bulk' && method === 'GET') {
@@ -104,29 +123,31 @@ async function edit(
 ): Promise<void> {
   const patch = parsePatch(await readJson(req));
   if (typeof patch === 'string') return sendError(res, 400, patch);
-  let changed = false;
+  let before: InvoiceDetail | undefined;
   const invoice = await context.store.update(id, (current) => {
-    const next = applyPatch(current, patch, new Date());
-    changed = next !== current;
-    return next;
+    before = current;
+    return applyPatch(current, patch, new Date());
   });
-  if (!invoice) return sendError(res, 404, `No invoice ${id}.`);
-  if (!changed) return sendJson(res, 200, { invoice, directives: [] });
+  if (!invoice || !before) return sendError(res, 404, `No invoice ${id}.`);
+  if (invoice === before) return sendJson(res, 200, { invoice, directives: [] });
 
-  const touchesLists = LIST_FIELDS.some((field) => patch[field] !== undefined);
-  const lists: Directive[] = touchesLists ? [{ op: 'refresh_collection', name: 'invoices' }] : [];
+  const directives = graph.directivesFor(editWrite(before, invoice), { id });
   // Everyone else learns what changed and refetches what they hold of it; the source (the editing
   // tab's client id) lets that tab skip this echo, since the response below already told it.
-  await context.hub.emit([{ op: 'refresh_item', name: 'invoice', id }, ...lists], readClientId(req));
+  await context.hub.emit(directives, readClientId(req));
   // The editing tab gets the new invoice inside the directive (`result`), so it fetches nothing for it;
   // the detail level also satisfies the summary level through the conversion map.
   sendJson(
     res,
     200,
-    respondWithDirectives({ invoice }, [
-      { op: 'refresh_item', name: 'invoice', id, result: { levels: { detail: invoice } } },
-      ...lists,
-    ]),
+    respondWithDirectives(
+      { invoice },
+      directives.map((directive) =>
+        directive.op === 'refresh_item' && directive.name === 'invoice' && directive.id === id
+          ? { ...directive, result: { levels: { detail: invoice } } }
+          : directive,
+      ),
+    ),
   );
 }
 

@@ -6,6 +6,7 @@ import {
   type InvoicePatch,
   type InvoiceStatus,
   type InvoiceSummary,
+  type OpenInvoicesResult,
   PAGE_SIZE,
   SORT_FIELDS,
   type SortField,
@@ -70,6 +71,13 @@ export function queryInvoices(invoices: Iterable<InvoiceDetail>, params: ListQue
       totalCents: matching.reduce((sum, invoice) => sum + invoice.amountCents, 0),
     },
   };
+}
+
+/** The open-invoices counter: no ids, only how many invoices are not paid yet. */
+export function countOpenInvoices(invoices: Iterable<InvoiceDetail>): OpenInvoicesResult {
+  let count = 0;
+  for (const invoice of invoices) if (invoice.status !== 'paid') count += 1;
+  return { ids: [], count, meta: null };
 }
 
 /** Validates an edit body; returns the patch or a message saying what is wrong. */

@@ -57,6 +57,13 @@ export interface InvoiceListResult {
   meta: InvoiceListMeta;
 }
 
+/** The open-invoices counter (`GET /api/invoices/open`): a collection that is only a count. */
+export interface OpenInvoicesResult {
+  ids: string[];
+  count: number;
+  meta: null;
+}
+
 /** The fields an edit may change. */
 export interface InvoicePatch {
   customer?: string;

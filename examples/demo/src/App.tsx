@@ -5,6 +5,7 @@ import type { Activity } from './activity';
 import { DetailPanel } from './DetailPanel';
 import { InvoiceList } from './InvoiceList';
 import { LivePanel } from './LivePanel';
+import { OpenCounter } from './OpenCounter';
 import { RestartButton } from './RestartButton';
 import type { DemoRegistry } from './registry';
 
@@ -36,6 +37,7 @@ export function App({ activity, registry }: { activity: Activity; registry: Demo
             can. Open this page in a second window, edit an invoice in one, and watch the other update. The
             panel on the right shows every request this page makes, every directive it gets, and the stream.
           </p>
+          <OpenCounter />
         </div>
         <div className="topbar-actions">
           <a

@@ -5,6 +5,7 @@ import { type InvoiceDetail, type InvoiceStatus, STATUSES } from '../shared/invo
 import { EntryState } from './EntryState';
 import { formatDay, formatMoment, formatMoney } from './format';
 import { useInvoiceDetail } from './hooks';
+import { changeStatus } from './predictions';
 import type { DemoRegistry } from './registry';
 
 export function DetailPanel({ id, registry }: { id: string | null; registry: DemoRegistry }) {
@@ -90,11 +91,19 @@ function EditForm({ invoice, registry }: { invoice: InvoiceDetail; registry: Dem
     setError(null);
     try {
       // mutate() sends X-Verity-Client-ID and applies the directives in the answer before it resolves.
-      await registry.mutate(`/api/invoices/${encodeURIComponent(invoice.id)}`, {
+      // A status change also predicts the open count, which shows as pending until those directives settle.
+      const path = `/api/invoices/${encodeURIComponent(invoice.id)}`;
+      const init = {
         method: 'PATCH',
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify({ customer, status, notes }),
-      });
+      };
+      if (status === invoice.status) await registry.mutate(path, init);
+      else
+        await registry.mutate(path, init, {
+          predict: changeStatus,
+          input: { from: invoice.status, to: status },
+        });
     } catch (failure) {
       setError(failure instanceof Error ? failure.message : String(failure));
     } finally {

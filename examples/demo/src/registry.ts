@@ -1,4 +1,4 @@
-// The demo's registry: one item type at two levels, one list, the stream at /api/events, and every
+// The demo's registry: one item type at two levels, the list and the open-invoices counter, the stream at /api/events, and every
 // request routed through the activity log.
 import { createRegistry, type Registry } from 'verity-xstate';
 import type {
@@ -7,12 +7,16 @@ import type {
   InvoiceListParams,
   InvoiceListResult,
   InvoiceSummary,
+  OpenInvoicesResult,
 } from '../shared/invoice';
 import type { Activity } from './activity';
 
 export type DemoSchema = {
   types: { invoice: InvoiceDetail | InvoiceSummary };
-  collections: { invoices: { params: InvoiceListParams; meta: InvoiceListMeta } };
+  collections: {
+    invoices: { params: InvoiceListParams; meta: InvoiceListMeta };
+    openInvoices: { meta: null };
+  };
 };
 
 export type DemoRegistry = Registry<DemoSchema>;
@@ -82,6 +86,10 @@ export function createDemoRegistry(activity: Activity): DemoRegistry {
       }
       return getJson<InvoiceListResult>(`/api/invoices?${query}`, signal);
     },
+  });
+
+  registry.createCollection('openInvoices', {
+    fetch: (_params, { signal }) => getJson<OpenInvoicesResult>('/api/invoices/open', signal),
   });
 
   return registry;
