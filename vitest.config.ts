@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { storybookTest } from '@storybook/addon-vitest/vitest-plugin';
 import { playwright } from '@vitest/browser-playwright';
 import { configDefaults, defineConfig } from 'vitest/config';
+import { CHROMIUM_LAUNCH_OPTIONS } from './test/support/chromium';
 
 const dirname = path.dirname(fileURLToPath(import.meta.url));
 
@@ -32,19 +33,7 @@ export default defineConfig({
             enabled: true,
             headless: true,
             // Debian's chromium (README prerequisites); no browser download.
-            provider: playwright({
-              launchOptions: {
-                executablePath: '/usr/bin/chromium',
-                args: [
-                  '--no-sandbox',
-                  '--disable-gpu',
-                  '--disable-background-networking',
-                  '--disable-component-update',
-                  '--disable-sync',
-                  '--no-first-run',
-                ],
-              },
-            }),
+            provider: playwright({ launchOptions: CHROMIUM_LAUNCH_OPTIONS }),
             instances: [{ browser: 'chromium' }],
           },
         },

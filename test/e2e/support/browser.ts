@@ -1,21 +1,12 @@
 // Debian's Chromium through playwright-core, and a page wrapper that counts the demo's API requests.
 import { mkdir } from 'node:fs/promises';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { CHROMIUM_LAUNCH_OPTIONS } from '../../support/chromium';
 
 export const ARTIFACTS_DIR = 'test-results/e2e';
 
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  return chromium.launch(CHROMIUM_LAUNCH_OPTIONS);
 }
 
 export interface ApiRequest {
