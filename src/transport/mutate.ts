@@ -3,22 +3,20 @@ import { VerityError } from '../protocol/errors';
 import { DIRECTIVES_HEADER } from '../protocol/names';
 import type { ApplyReport } from '../registry/types';
 
-export interface MutateHost {
-  fetch: typeof globalThis.fetch | undefined;
-  headers(extra: Record<string, string>): Record<string, string>;
-  apply(directives: unknown[]): Promise<ApplyReport>;
-}
-
 /**
  * The caller's headers (from `init`, else from a `Request` input, as fetch itself decides) with the Verity headers
  * set over them. Header names are case-insensitive: merging plain objects would send a Verity header the caller
  * also passed twice ("a, a"), and a server echoing that as the envelope's source would defeat the own-echo skip.
  */
-function requestHeaders(host: MutateHost, input: RequestInfo | URL, init: RequestInit): Headers {
+function requestHeaders(
+  verity: Record<string, string>,
+  input: RequestInfo | URL,
+  init: RequestInit,
+): Headers {
   const own =
     init.headers ?? (typeof Request === 'function' && input instanceof Request ? input.headers : undefined);
   const headers = new Headers(own);
-  for (const [name, value] of Object.entries(host.headers({}))) headers.set(name, value);
+  for (const [name, value] of Object.entries(verity)) headers.set(name, value);
   return headers;
 }
 
@@ -50,19 +48,21 @@ function collectDirectives(body: unknown, header: string | null): unknown[] {
   return found;
 }
 
+/** Sends the request with the Verity headers (`verity`), then hands the directives it carried to `apply`. */
 export async function mutate<TBody>(
-  host: MutateHost,
+  fetchImpl: typeof globalThis.fetch | undefined,
+  verity: Record<string, string>,
   input: RequestInfo | URL,
-  init: RequestInit = {},
+  init: RequestInit,
+  apply: (directives: unknown[]) => Promise<ApplyReport>,
 ): Promise<TBody> {
-  const fetchImpl = host.fetch;
   if (typeof fetchImpl !== 'function') {
     throw new VerityError(
       'INVALID_OPTIONS',
       'No fetch available: pass createRegistry({ fetch }) to use mutate().',
     );
   }
-  const response = await fetchImpl(input, { ...init, headers: requestHeaders(host, input, init) });
+  const response = await fetchImpl(input, { ...init, headers: requestHeaders(verity, input, init) });
   const text = await response.text();
   let body: unknown = text;
   if (text !== '') {
@@ -75,7 +75,7 @@ export async function mutate<TBody>(
     body = null;
   }
   const directives = collectDirectives(body, response.headers.get(DIRECTIVES_HEADER));
-  if (directives.length > 0) await host.apply(directives);
+  if (directives.length > 0) await apply(directives);
   if (!response.ok) {
     throw new VerityError('HTTP_ERROR', `Mutation failed with HTTP ${response.status}.`, {
       status: response.status,
