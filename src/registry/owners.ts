@@ -2,9 +2,9 @@
 import { createEntryMachine, type EntryEmitted, type StampedData } from '../machines/entry.machine';
 import { Stepper } from '../machines/stepper';
 import { VerityError } from '../protocol/errors';
-import { isItemId } from '../protocol/id';
+import { isItemId, itemIdKey } from '../protocol/id';
 import type { Entry, EntryHost, EntryOwner, EntryStepper } from './entry';
-import { buildLevelGraph, DEFAULT_LEVEL, type LevelGraph } from './level-graph';
+import { buildLevelGraph, DEFAULT_LEVEL, type LevelGraph, normalizeLevel } from './level-graph';
 import { isPlainObject, paramsKey } from './params-key';
 import { shareStructure } from './structural-sharing';
 import type {
@@ -222,6 +222,28 @@ export function createCollectionOwner(
     errorRetryMs,
     check: checkGate(config.check, `Collection '${name}' check`),
   };
+}
+
+/** The entry key of an item id (`7` and `'7'` are one item). */
+export function itemKey(type: string, id: unknown): string {
+  const key = itemIdKey(id);
+  if (key !== null) return key;
+  throw new VerityError(
+    'INVALID_ID',
+    `Item ids are non-empty strings or finite numbers; fetchItem('${type}', …) got ${describe(id)}.`,
+  );
+}
+
+/** A read's level: null or undefined is the default level; anything else must be declared. */
+export function levelNamed(owner: TypeOwner, level: unknown): string {
+  const name = normalizeLevel(level);
+  if (name === null || !owner.levels.has(name)) {
+    throw new VerityError(
+      'UNKNOWN_LEVEL',
+      `Type '${owner.name}' has no level '${String(level)}': declare it in createType('${owner.name}', { levels: { … } }).`,
+    );
+  }
+  return name;
 }
 
 /** The entry key of a collection read with `params`: the owner's key(params), else the stable params key. */

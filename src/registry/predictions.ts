@@ -93,8 +93,28 @@ export class PredictionBook {
     this.#entriesNamed = entriesNamed;
   }
 
+  /**
+   * Runs one mutation with its predictions: shown from now, rebased when `run` calls `responded` (its response
+   * is in, its directives about to apply), checked against the truth when it settles, withdrawn if it fails.
+   */
+  async during<T>(
+    options: MutateOptions | undefined,
+    run: (responded: () => void) => Promise<T>,
+  ): Promise<T> {
+    const pending = this.#start(options);
+    if (!pending) return run(() => {});
+    try {
+      const result = await run(() => this.#responded(pending));
+      this.#settle(pending);
+      return result;
+    } catch (error) {
+      this.#drop(pending, error);
+      throw error;
+    }
+  }
+
   /** Checks the options before the request goes out; `null` when nothing is predicted. */
-  start(options: MutateOptions | undefined): Pending | null {
+  #start(options: MutateOptions | undefined): Pending | null {
     if (options?.predict === undefined) return null;
     if (!defined.has(options.predict)) {
       throw new VerityError(
@@ -117,7 +137,7 @@ export class PredictionBook {
    * The response is in and its directives are about to apply: record what was predicted over the truth held now.
    * From here on, truth that arrives for an entry is taken to include this mutation, so it is not applied again.
    */
-  responded(pending: Pending): void {
+  #responded(pending: Pending): void {
     if (pending.responded) return;
     const truth = new Map<Entry, unknown>();
     const expected = new Map<Entry, unknown>();
@@ -131,8 +151,8 @@ export class PredictionBook {
   }
 
   /** The mutation's directives have settled: compare truth with what was predicted, then stop predicting. */
-  settle(pending: Pending): void {
-    this.responded(pending);
+  #settle(pending: Pending): void {
+    this.#responded(pending);
     this.#end(pending);
     for (const [entry, predicted] of pending.responded!.expected) {
       if (entry.removed) continue;
@@ -144,7 +164,7 @@ export class PredictionBook {
   }
 
   /** The mutation failed: its guesses are withdrawn, whatever they were. */
-  drop(pending: Pending, error: unknown): void {
+  #drop(pending: Pending, error: unknown): void {
     const shown = new Map<Entry, unknown>();
     for (const entry of this.#entriesOf(pending)) {
       const predicted = entry.view().predicted;

@@ -3,17 +3,14 @@ import { type Actor, createActor } from 'xstate';
 import { createCoordinatorMachine } from '../machines/coordinator.machine';
 import { levelOf } from '../machines/entry.machine';
 import { VerityError } from '../protocol/errors';
-import { itemIdKey } from '../protocol/id';
-import { CLIENT_ID_HEADER, DIRECTIVE_REQUEST_HEADER } from '../protocol/names';
-import { mutate } from '../transport/mutate';
+import { mutate, verityHeaders } from '../transport/mutate';
 import { StreamLink } from '../transport/stream-link';
 import { DirectiveBatcher } from './directive-batch';
 import { EntryCache } from './entry-cache';
 import { FetchRunner } from './fetch-runner';
-import { normalizeLevel } from './level-graph';
 import { Lifecycle, Logger } from './lifecycle';
 import { type ResolvedOptions, resolveOptions } from './options';
-import { collectionKey, describe, type TypeOwner } from './owners';
+import { collectionKey, itemKey, levelNamed } from './owners';
 import { type MutateOptions, PredictionBook } from './predictions';
 import { CollectionRefImpl, ItemRefImpl } from './refs';
 import type {
@@ -53,15 +50,6 @@ function randomId(): string {
   const crypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
   if (crypto?.randomUUID) return crypto.randomUUID();
   return `client-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
-}
-
-export function normalizeId(type: string, id: unknown): string {
-  const key = itemIdKey(id);
-  if (key !== null) return key;
-  throw new VerityError(
-    'INVALID_ID',
-    `Item ids are non-empty strings or finite numbers; fetchItem('${type}', …) got ${describe(id)}.`,
-  );
 }
 
 export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements Registry<S> {
@@ -177,8 +165,8 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
   ): ItemRef<S['types'][K]> {
     this.#assertLive();
     const owner = this.#cache.type(type);
-    const key = normalizeId(type, id);
-    const levelName = levelNameOf(owner, level);
+    const key = itemKey(type, id);
+    const levelName = levelNamed(owner, level);
     const entry = this.#cache.read(owner, key, null, levelName, options);
     return new ItemRefImpl<S['types'][K]>(this.#cache, entry, levelName);
   }
@@ -205,9 +193,9 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
 
   isItemLoading(type: TypeName<S>, id: ItemId, level?: string | null): boolean {
     const owner = this.#cache.type(type);
-    const entry = owner.entries.get(normalizeId(type, id));
+    const entry = owner.entries.get(itemKey(type, id));
     if (!entry) return false;
-    return levelOf(entry.context(), levelNameOf(owner, level)).qid !== null;
+    return levelOf(entry.context(), levelNamed(owner, level)).qid !== null;
   }
 
   isCollectionLoading(name: CollectionName<S>, params?: Params | null): boolean {
@@ -216,7 +204,7 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
   }
 
   peekItem<K extends TypeName<S>>(type: K, id: ItemId): ItemSnapshot<S['types'][K]> | null {
-    const entry = this.#cache.type(type).entries.get(normalizeId(type, id));
+    const entry = this.#cache.type(type).entries.get(itemKey(type, id));
     return entry ? (entry.view() as unknown as ItemSnapshot<S['types'][K]>) : null;
   }
 
@@ -300,46 +288,26 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
   }
 
   directiveHeaders(extra: Record<string, string> = {}): Record<string, string> {
-    const headers: Record<string, string> = {};
-    // Header names are case-insensitive: a caller's own spelling of ours must not be sent twice.
-    for (const [name, value] of Object.entries(extra)) {
-      const lower = name.toLowerCase();
-      if (lower !== CLIENT_ID_HEADER.toLowerCase() && lower !== DIRECTIVE_REQUEST_HEADER.toLowerCase()) {
-        headers[name] = value;
-      }
-    }
-    return {
-      ...headers,
-      [CLIENT_ID_HEADER]: this.clientId,
-      [DIRECTIVE_REQUEST_HEADER]: 'send me directives',
-    };
+    return verityHeaders(this.clientId, extra);
   }
 
-  async mutate<TBody = unknown, TInput = unknown>(
+  mutate<TBody = unknown, TInput = unknown>(
     input: RequestInfo | URL,
     init: RequestInit = {},
     options?: MutateOptions<TInput>,
   ): Promise<TBody> {
-    const prediction = this.#predictions.start(options as MutateOptions | undefined);
-    const applying = mutate<TBody>(
-      this.#fetchImpl ?? globalThis.fetch,
-      this.directiveHeaders(),
-      input,
-      init,
-      (directives) => {
-        if (prediction) this.#predictions.responded(prediction);
-        return this.applyDirectives(directives);
-      },
+    return this.#predictions.during(options as MutateOptions | undefined, (responded) =>
+      mutate<TBody>(
+        this.#fetchImpl ?? globalThis.fetch,
+        this.directiveHeaders(),
+        input,
+        init,
+        (directives) => {
+          responded();
+          return this.applyDirectives(directives);
+        },
+      ),
     );
-    if (!prediction) return applying;
-    try {
-      const body = await applying;
-      this.#predictions.settle(prediction);
-      return body;
-    } catch (error) {
-      this.#predictions.drop(prediction, error);
-      throw error;
-    }
   }
 
   // ── Events and inspection ───────────────────────────────────────────────────
@@ -414,30 +382,6 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
     if (typeof location?.reload === 'function') location.reload();
   }
 }
-
-function levelNameOf(owner: TypeOwner, level: unknown): string {
-  const name = normalizeLevel(level);
-  if (name === null || !owner.levels.has(name)) {
-    throw new VerityError(
-      'UNKNOWN_LEVEL',
-      `Type '${owner.name}' has no level '${String(level)}': declare it in createType('${owner.name}', { levels: { … } }).`,
-    );
-  }
-  return name;
-}
-
-// The public types have their own file; importers of this module keep finding them here.
-export type {
-  CollectionName,
-  DefaultSchema,
-  DevtoolsSnapshot,
-  MetaOf,
-  ParamsOf,
-  Registry,
-  RegistrySchema,
-  RegistryState,
-  TypeName,
-} from './registry-api';
 
 export function createRegistry<S extends RegistrySchema = DefaultSchema>(
   options?: RegistryOptions,

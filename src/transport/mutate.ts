@@ -1,7 +1,20 @@
 // The mutation helper: tag the request, read directives from the body and the header, apply, then resolve.
 import { VerityError } from '../protocol/errors';
-import { DIRECTIVES_HEADER } from '../protocol/names';
+import { CLIENT_ID_HEADER, DIRECTIVE_REQUEST_HEADER, DIRECTIVES_HEADER } from '../protocol/names';
 import type { ApplyReport } from '../registry/types';
+
+/** The headers that tag a request as this client's, over the caller's own (`extra`). */
+export function verityHeaders(clientId: string, extra: Record<string, string>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  // Header names are case-insensitive: a caller's own spelling of ours must not be sent twice.
+  for (const [name, value] of Object.entries(extra)) {
+    const lower = name.toLowerCase();
+    if (lower !== CLIENT_ID_HEADER.toLowerCase() && lower !== DIRECTIVE_REQUEST_HEADER.toLowerCase()) {
+      headers[name] = value;
+    }
+  }
+  return { ...headers, [CLIENT_ID_HEADER]: clientId, [DIRECTIVE_REQUEST_HEADER]: 'send me directives' };
+}
 
 /**
  * The caller's headers (from `init`, else from a `Request` input, as fetch itself decides) with the Verity headers
