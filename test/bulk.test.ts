@@ -2,7 +2,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FetchContext } from '../src/index';
 import { deferred } from './support/deferred';
-import { controlledFetcher, countingFetcher, flush, makeRegistry, recordLifecycle } from './support/registry';
+import { recordLifecycle } from './support/lifecycle';
+import { controlledFetcher, countingFetcher, flush, makeRegistry } from './support/registry';
 
 beforeEach(() => {
   vi.useFakeTimers();

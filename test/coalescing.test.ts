@@ -1,12 +1,12 @@
 // Contract: one request in flight per (type, id, level) and per (collection, params key) (SPEC §3 "Coalescing", "Ids").
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { recordLifecycle } from './support/lifecycle';
 import {
   controlledCollectionFetcher,
   controlledFetcher,
   countingFetcher,
   flush,
   makeRegistry,
-  recordLifecycle,
 } from './support/registry';
 
 beforeEach(() => {

@@ -8,12 +8,12 @@ import {
   apply,
   Backend,
   flushWindow,
-  recordLifecycle,
   settle,
   testRegistry,
   track,
   WINDOW_MS,
 } from './support/directive-fixtures';
+import { recordLifecycle } from './support/lifecycle';
 
 /** Short enough to step over in a test, long enough that nothing goes stale on its own meanwhile. */
 const RESYNC_WINDOW_MS = 10_000;
@@ -491,7 +491,7 @@ describe('collection results', () => {
 
   it('a result supersedes the fetch in flight: its late response is discarded and nothing is queued', async () => {
     const { backend, registry } = start();
-    const events = recordLifecycle(registry, 'collection:fetch:aborted');
+    const events = recordLifecycle(registry, ['collection:fetch:aborted']);
     backend.hold();
     const ref = registry.fetchCollection('todos', { params: { status: 'open' } });
     expect(backend.count()).toBe(1);
@@ -615,7 +615,7 @@ describe('item results', () => {
 
   it('a result supersedes the fetch in flight: the fetch is aborted, its response discarded, nothing queued', async () => {
     const { backend, registry } = start();
-    const events = recordLifecycle(registry, 'item:fetch:aborted');
+    const events = recordLifecycle(registry, ['item:fetch:aborted']);
     backend.hold();
     const ref = registry.fetchItem('todo', 1);
     expect(ref.meta.isLoading).toBe(true);
@@ -1188,7 +1188,7 @@ describe('limits.maxDirectivesPerBatch', () => {
     expect(report.rejected).toHaveLength(4);
     expect(warn).toHaveBeenCalledTimes(1);
     expect(String(warn.mock.calls[0]?.[0])).toMatch(/Rejected 4 directive\(s\) of a batch \(0 accepted\)/);
-    const events = recordLifecycle(registry, 'directive:rejected');
+    const events = recordLifecycle(registry, ['directive:rejected']);
     await apply(registry, junk);
     expect(events.of('directive:rejected')).toHaveLength(4);
     expect(warn).toHaveBeenCalledTimes(2);
@@ -1292,13 +1292,12 @@ describe('lifecycle events', () => {
   it('emits directive:received, processed, skipped and rejected', async () => {
     const { backend, registry } = start();
     await prime(backend, () => registry.fetchItem('todo', 1));
-    const events = recordLifecycle(
-      registry,
+    const events = recordLifecycle(registry, [
       'directive:received',
       'directive:processed',
       'directive:skipped',
       'directive:rejected',
-    );
+    ]);
     const skipped = { op: 'refresh_item', name: 'ghost', id: 1 };
     const rejected = { op: 'explode' };
     await apply(registry, [refreshTodo(1), skipped, rejected]);

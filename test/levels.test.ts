@@ -2,7 +2,8 @@
 import { fc, test } from '@fast-check/vitest';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LevelConfig, LevelConversionMap, TypeConfig } from '../src/index';
-import { controlledFetcher, countingFetcher, flush, makeRegistry, recordLifecycle } from './support/registry';
+import { recordLifecycle } from './support/lifecycle';
+import { controlledFetcher, countingFetcher, flush, makeRegistry } from './support/registry';
 
 beforeEach(() => {
   vi.useFakeTimers();

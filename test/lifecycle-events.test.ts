@@ -2,13 +2,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LifecycleEvent } from '../src/index';
 import { Lifecycle, Logger } from '../src/registry/lifecycle';
+import { recordLifecycle } from './support/lifecycle';
 import {
   controlledCollectionFetcher,
   controlledFetcher,
   countingFetcher,
   flush,
   makeRegistry,
-  recordLifecycle,
 } from './support/registry';
 
 const NOW = '2030-01-01T00:00:00.000Z';

@@ -1,13 +1,13 @@
 // Contract: the sweeper evicts by TTL then LRU, counts only consumer reads as use, spares busy entries (SPEC §3 "Memory").
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Registry } from '../src/index';
+import { recordLifecycle } from './support/lifecycle';
 import {
   controlledCollectionFetcher,
   controlledFetcher,
   countingFetcher,
   flush,
   makeRegistry,
-  recordLifecycle,
 } from './support/registry';
 
 beforeEach(() => {

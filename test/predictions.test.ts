@@ -10,7 +10,8 @@ import {
   VerityError,
 } from '../src/index';
 import { type Deferred, deferred } from './support/deferred';
-import { makeRegistry, recordLifecycle } from './support/registry';
+import { recordLifecycle } from './support/lifecycle';
+import { makeRegistry } from './support/registry';
 import { type AddToCart, addToCart } from './support/shop-graph';
 
 /** The server's state: cart lines and stock. The fetchers read it, the test's "handler" writes it. */

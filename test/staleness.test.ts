@@ -1,12 +1,12 @@
 // Contract: an entry is fresh for stalenessMs after its last successful fetch, then stale (SPEC §3 "Fetching").
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { recordLifecycle } from './support/lifecycle';
 import {
   controlledCollectionFetcher,
   controlledFetcher,
   countingFetcher,
   flush,
   makeRegistry,
-  recordLifecycle,
 } from './support/registry';
 
 beforeEach(() => {

@@ -14,8 +14,9 @@ import {
   useSuspenseItem,
 } from '../../src/react/index';
 import type { CollectionData } from '../../src/registry/types';
+import { recordLifecycle } from '../support/lifecycle';
 import { controlledTodos, makeTypedRegistry, renderWith, type Todo } from '../support/react';
-import { controlledFetcher, recordLifecycle } from '../support/registry';
+import { controlledFetcher } from '../support/registry';
 
 beforeEach(() => {
   vi.useFakeTimers();
