@@ -1,9 +1,10 @@
 // The directive contract (SPEC §1.1, §2 "Directives and events", §3 "Directives"): one named test per rule.
 
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createActor } from 'xstate';
 import type { ApplyReport, Directive, DirectiveGate, Registry, RegistryOptions } from '../src/index';
 import { createCoordinatorMachine } from '../src/machines/coordinator.machine';
+import { withFakeClock } from './support/clock';
 import {
   apply,
   Backend,
@@ -85,14 +86,11 @@ const refreshTodo = (id: string | number, extra: Record<string, unknown> = {}): 
 
 let registry: Registry | undefined;
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
+withFakeClock();
 
 afterEach(() => {
   registry?.dispose();
   registry = undefined;
-  vi.useRealTimers();
   vi.restoreAllMocks();
 });
 

@@ -1,6 +1,7 @@
 // Contract: a response whose query id is no longer the entry's active one is discarded (SPEC §3 "Latest-wins").
 import { fc, test } from '@fast-check/vitest';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { withFakeClock } from './support/clock';
 import {
   type EntryKind,
   failuresArbitrary,
@@ -11,13 +12,7 @@ import {
 import { recordLifecycle } from './support/lifecycle';
 import { controlledCollectionFetcher, controlledFetcher, flush, makeRegistry } from './support/registry';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+withFakeClock();
 
 function pushResult(registry: ReturnType<typeof makeRegistry>, data: unknown, id: string | number = 1) {
   return registry.applyDirectives([{ op: 'refresh_item', name: 'todo', id, result: { data } }]);

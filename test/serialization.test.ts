@@ -1,6 +1,7 @@
 // Contract: requests that arrive mid-flight become exactly one trailing fetch (SPEC §3 "Serialization").
 import { fc, test } from '@fast-check/vitest';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { withFakeClock } from './support/clock';
 import {
   type EntryKind,
   failuresArbitrary,
@@ -11,13 +12,7 @@ import {
 import { recordLifecycle } from './support/lifecycle';
 import { controlledCollectionFetcher, controlledFetcher, flush, makeRegistry } from './support/registry';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+withFakeClock();
 
 describe('forced reads while fetching', () => {
   it('many forced reads while a fetch is in flight queue exactly one trailing fetch', async () => {

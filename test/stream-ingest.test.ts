@@ -1,14 +1,9 @@
 // The stream as the registry reads it (SPEC §1.2, §3 "Stream"): envelopes fed through ingestEnvelope, on fake timers.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  createRegistry,
-  type EventSourceLike,
-  type Registry,
-  type RegistryOptions,
-  type ResyncContext,
-  type SseOptions,
-} from '../src/index';
+import { describe, expect, it, vi } from 'vitest';
+import type { EventSourceLike, Registry, RegistryOptions, ResyncContext, SseOptions } from '../src/index';
 import { Backend } from './support/backend';
+import { withFakeClock } from './support/clock';
+import { testRegistry } from './support/directive-fixtures';
 import { type LifecycleLog, recordLifecycle } from './support/lifecycle';
 import { envelope, hello, refreshCollection, refreshItem } from './support/stream-fixtures';
 
@@ -28,8 +23,6 @@ interface Setup {
   onResync: ReturnType<typeof vi.fn<(context: ResyncContext) => boolean | undefined>>;
 }
 
-let registry: Registry | undefined;
-
 /**
  * `todo`: levels default and extra (no conversion), single fetches. `user`: default only, with
  * bulkFetch. `todos`: a collection.
@@ -41,14 +34,11 @@ function setup(
 ): Setup {
   const backend = new Backend();
   const onResync = vi.fn((_context: ResyncContext) => resyncAnswer);
-  registry = createRegistry({
+  const registry = testRegistry({
     clientId: CLIENT_ID,
     stalenessMs: STALENESS_MS,
-    logging: { level: 'silent' },
-    memory: { sweepIntervalMs: 0 },
     ...options,
     sse: {
-      enabled: false,
       resyncJitterMinMs: JITTER_MS,
       resyncJitterMaxMs: JITTER_MS,
       resyncWindowMs: RESYNC_WINDOW_MS,
@@ -75,15 +65,7 @@ async function prime(backend: Backend, read: () => void): Promise<void> {
 const advance = (ms: number) => vi.advanceTimersByTimeAsync(ms);
 const lastSeq = (r: Registry) => r.state().sse.lastSeq;
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-
-afterEach(() => {
-  registry?.dispose();
-  registry = undefined;
-  vi.useRealTimers();
-});
+withFakeClock();
 
 describe('sequence tracking', () => {
   it('the first envelope only sets the baseline, and its directives still apply', async () => {

@@ -11,7 +11,7 @@ export interface FakeClockOptions {
 }
 
 /** Call at the top of a file (or in a describe block): every test in it runs on fake timers. */
-export function useFakeClock(options: FakeClockOptions = {}): void {
+export function withFakeClock(options: FakeClockOptions = {}): void {
   beforeEach(() => {
     vi.useFakeTimers(options.toFake === undefined ? undefined : { toFake: options.toFake });
     if (options.now !== undefined) vi.setSystemTime(new Date(options.now));
