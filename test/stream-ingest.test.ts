@@ -3,12 +3,10 @@ import { describe, expect, it, vi } from 'vitest';
 import type { EventSourceLike, Registry, RegistryOptions, ResyncContext, SseOptions } from '../src/index';
 import { Backend } from './support/backend';
 import { withFakeClock } from './support/clock';
-import { testRegistry } from './support/directive-fixtures';
+import { prime, testRegistry, WINDOW_MS } from './support/directive-fixtures';
 import { type LifecycleLog, recordLifecycle } from './support/lifecycle';
 import { envelope, hello, refreshCollection, refreshItem } from './support/stream-fixtures';
 
-/** The coordinator's window (`bulk.delayMs` default). */
-const WINDOW_MS = 50;
 /** Jitter bounds equal, so a resync's delay is exact. */
 const JITTER_MS = 1000;
 const RESYNC_WINDOW_MS = 10_000;
@@ -53,13 +51,6 @@ function setup(
   registry.createType('user', { fetch: backend.itemFetcher('user'), bulkFetch: backend.bulkFetcher('user') });
   registry.createCollection('todos', { fetch: backend.collectionFetcher('todos') });
   return { registry, backend, log: recordLifecycle(registry), onResync };
-}
-
-/** Reads, lets the reads' fetches settle, then forgets their calls. */
-async function prime(backend: Backend, read: () => void): Promise<void> {
-  read();
-  await vi.advanceTimersByTimeAsync(WINDOW_MS);
-  backend.reset();
 }
 
 const advance = (ms: number) => vi.advanceTimersByTimeAsync(ms);

@@ -1,6 +1,7 @@
 // Fixtures for the directive contract tests: the coordinator's window on fake timers, and a registry without sweeps.
 import { vi } from 'vitest';
 import type { ApplyReport, Registry, RegistryOptions } from '../../src/index';
+import type { Backend } from './backend';
 import { makeRegistry } from './registry';
 
 /** The coordinator's default window (`bulk.delayMs`). */
@@ -62,6 +63,13 @@ export async function settle<T>(promise: Promise<T>, steps = 40, stepMs: number 
   for (let step = 0; step < steps && !tracked.settled; step++) await vi.advanceTimersByTimeAsync(stepMs);
   if (!tracked.settled) throw new Error(`Still pending after ${steps * stepMs} ms of fake time.`);
   return tracked.promise;
+}
+
+/** Reads, lets every fetch settle, then forgets the calls the reads made. */
+export async function prime(backend: Backend, read: () => void): Promise<void> {
+  read();
+  await flushWindow();
+  backend.reset();
 }
 
 /** Applies directives, lets the window close and waits for the report. */
