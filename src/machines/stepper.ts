@@ -31,6 +31,9 @@ export class Stepper<TMachine extends AnyStateMachine, TEmitted extends EventObj
   #emitted: TEmitted[] = [];
   /** The same transition without xstate's structural bookkeeping, for flat machines (null: always xstate's). */
   readonly #flat: FlatMacrostep | null;
+  /** After an `advance` that changed something: the new state value and context. */
+  value = '';
+  context: SnapshotFrom<TMachine>['context'];
 
   constructor(machine: TMachine) {
     this.machine = machine;
@@ -53,6 +56,7 @@ export class Stepper<TMachine extends AnyStateMachine, TEmitted extends EventObj
       },
     } as ActorScope<SnapshotFrom<TMachine>, EventFromLogic<TMachine>>;
     this.initial = machine.getInitialSnapshot(this.#scope, undefined) as SnapshotFrom<TMachine>;
+    this.context = (this.initial as AnyMachineSnapshot).context;
     this.#flush();
     this.#remember(this.initial);
     this.#flat = FlatMacrostep.for(
@@ -82,11 +86,44 @@ export class Stepper<TMachine extends AnyStateMachine, TEmitted extends EventObj
     snapshot: SnapshotFrom<TMachine>,
     event: EventFromLogic<TMachine>,
   ): [SnapshotFrom<TMachine>, TEmitted[]] {
-    const flat = this.#flat?.run(snapshot as AnyMachineSnapshot, event as EventObject);
-    if (flat !== undefined) return [flat as SnapshotFrom<TMachine>, this.#flush()];
+    const value = (snapshot as AnyMachineSnapshot).value as string;
+    const [changed, emitted] = this.advance(value, (snapshot as AnyMachineSnapshot).context, event);
+    if (!changed) return [snapshot, emitted];
+    return [this.restore(this.value, this.context), emitted];
+  }
+
+  /**
+   * `step` for a holder of value and context (an entry): whether the state or the context changed (then `value`
+   * and `context` are the new ones), and the events emitted. No snapshot object is built on the lean path.
+   */
+  advance(
+    value: string,
+    context: SnapshotFrom<TMachine>['context'],
+    event: EventFromLogic<TMachine>,
+  ): [boolean, TEmitted[]] {
+    const flat = this.#flat?.run(value, context, event as EventObject);
+    if (flat !== undefined) {
+      if (flat) {
+        this.value = this.#flat!.value;
+        this.context = this.#flat!.context as SnapshotFrom<TMachine>['context'];
+      }
+      return [flat, this.#flush()];
+    }
+    const snapshot = this.restore(value, context);
     const next = this.machine.transition(snapshot, event, this.#scope) as SnapshotFrom<TMachine>;
-    if (next !== snapshot) this.#remember(next);
-    return [next, this.#flush()];
+    if (next === snapshot) return [false, this.#flush()];
+    this.#remember(next);
+    this.value = (next as AnyMachineSnapshot).value as string;
+    this.context = (next as AnyMachineSnapshot).context;
+    return [true, this.#flush()];
+  }
+
+  /** `snapshot.can(event)` for a holder of value and context, without building the snapshot on the lean path. */
+  can(value: string, context: SnapshotFrom<TMachine>['context'], event: EventFromLogic<TMachine>): boolean {
+    return (
+      this.#flat?.can(value, context, event as EventObject) ??
+      (this.restore(value, context) as AnyMachineSnapshot).can(event)
+    );
   }
 
   #remember(next: SnapshotFrom<TMachine>): void {
