@@ -110,9 +110,9 @@ export class FlatMacrostep {
   /** One `enqueue` for every enqueueActions call; it fills `#enqueued`. */
   readonly #enqueue: Enqueue;
   #enqueued: unknown[] = [];
-  /** The result of the last run that returned true: the state value and context after the event. */
-  value = '';
-  context: unknown = null;
+  // The run in progress: its state value and context (cleared after it: a shared macrostep must keep no entry's data).
+  #value = '';
+  #context: unknown = null;
   /** The run's snapshot, once a guard asked for one (cleared when the state or the context changes). */
   #snapshot: AnyMachineSnapshot | null = null;
 
@@ -165,14 +165,14 @@ export class FlatMacrostep {
   }
 
   /**
-   * Whether `event` changes the state or the context (then `value` and `context` hold the new ones: xstate would
-   * return a new snapshot exactly then), with the emitted events deferred to the scope; undefined when xstate
-   * must compute this step.
+   * The state value and context after `event`, or null when neither changed (xstate returns the very same
+   * snapshot exactly then), with the emitted events deferred to the scope; undefined when xstate must compute
+   * this step.
    */
-  run(value: string, context: unknown, event: EventObject): boolean | undefined {
+  run(value: string, context: unknown, event: EventObject): readonly [string, unknown] | null | undefined {
     if (event.type.startsWith('xstate.')) return undefined;
-    this.value = value;
-    this.context = context;
+    this.#value = value;
+    this.#context = context;
     this.#snapshot = null;
     try {
       let changed = false;
@@ -180,7 +180,7 @@ export class FlatMacrostep {
       if (selected) changed = this.#microstep(selected, event);
       for (let steps = 0; ; steps++) {
         if (steps > MAX_EVENTLESS) return undefined;
-        const eventless = this.#select(this.#always.get(this.value), event);
+        const eventless = this.#select(this.#always.get(this.#value), event);
         // As xstate's: an eventless microstep that changes nothing ends the selection of eventless transitions.
         if (!eventless || !this.#microstep(eventless, event)) break;
         changed = true;
@@ -189,12 +189,13 @@ export class FlatMacrostep {
       for (let i = 0; i < executes.length; i += 2) {
         (executes[i] as BuiltinAction).execute!(this.#scope, executes[i + 1]);
       }
-      return changed;
+      return changed ? [this.#value, this.#context] : null;
     } catch {
       // NOT_COVERED, or a guard or action that threw: xstate computes the step, and reports errors its own way.
       return undefined;
     } finally {
       this.#executes.length = 0;
+      this.#context = null;
       this.#snapshot = null;
     }
   }
@@ -202,8 +203,8 @@ export class FlatMacrostep {
   /** `snapshot.can(event)`: whether a transition is enabled that goes somewhere or does something. */
   can(value: string, context: unknown, event: EventObject): boolean | undefined {
     if (event.type.startsWith('xstate.')) return undefined;
-    this.value = value;
-    this.context = context;
+    this.#value = value;
+    this.#context = context;
     this.#snapshot = null;
     try {
       const selected = this.#select(this.#on.get(value)?.get(event.type), event);
@@ -211,6 +212,7 @@ export class FlatMacrostep {
     } catch {
       return undefined;
     } finally {
+      this.#context = null;
       this.#snapshot = null;
     }
   }
@@ -230,12 +232,12 @@ export class FlatMacrostep {
    * a state left, which is when xstate's microstep returns a new snapshot.
    */
   #microstep(transition: TransitionDef, event: EventObject): boolean {
-    const context = this.context;
+    const context = this.#context;
     this.#actions(transition.actions, event);
-    let changed = this.context !== context;
+    let changed = this.#context !== context;
     const target = transition.target?.[0]?.key;
-    if (target !== undefined && target !== this.value) {
-      this.value = target;
+    if (target !== undefined && target !== this.#value) {
+      this.#value = target;
       this.#snapshot = null;
       changed = true;
     }
@@ -253,9 +255,9 @@ export class FlatMacrostep {
     if (check === AND) return resolved.guards!.every((child) => this.#passes(child, event));
     if (check === OR) return resolved.guards!.some((child) => this.#passes(child, event));
     if (check === NOT) return !this.#passes(resolved.guards![0], event);
-    const args: GuardArgs = { context: this.context, event };
+    const args: GuardArgs = { context: this.#context, event };
     if (check) {
-      this.#snapshot ??= this.#snapshotFor(this.value, this.context);
+      this.#snapshot ??= this.#snapshotFor(this.#value, this.#context);
       return check(this.#snapshot, args, resolved);
     }
     return resolved(args, inline || typeof guard === 'string' ? undefined : paramsOf(guard, args));
@@ -270,7 +272,7 @@ export class FlatMacrostep {
         | BuiltinAction
         | undefined;
       if (!resolved || typeof resolved.resolve !== 'function') throw NOT_COVERED;
-      const context = this.context;
+      const context = this.#context;
       const params = inline || typeof action === 'string' ? undefined : paramsOf(action, { context, event });
       switch (resolved.type) {
         case 'xstate.assign':
@@ -314,9 +316,9 @@ export class FlatMacrostep {
 
   /** xstate's resolveAssign without the snapshot it clones: a new context object with the assigned fields. */
   #assign(assignment: unknown, event: EventObject, params: unknown): void {
-    if (!this.context) throw NOT_COVERED;
+    if (!this.#context) throw NOT_COVERED;
     const args = {
-      context: this.context,
+      context: this.#context,
       event,
       spawn: noSpawn,
       self: this.#scope.self,
@@ -332,7 +334,7 @@ export class FlatMacrostep {
         partial[key] = typeof field === 'function' ? field(args, params) : field;
       }
     }
-    this.context = Object.assign({}, this.context, partial);
+    this.#context = Object.assign({}, this.#context, partial);
     this.#snapshot = null;
   }
 }

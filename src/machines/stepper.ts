@@ -31,9 +31,6 @@ export class Stepper<TMachine extends AnyStateMachine, TEmitted extends EventObj
   #emitted: TEmitted[] = [];
   /** The same transition without xstate's structural bookkeeping, for flat machines (null: always xstate's). */
   readonly #flat: FlatMacrostep | null;
-  /** After an `advance` that changed something: the new state value and context. */
-  value = '';
-  context: SnapshotFrom<TMachine>['context'];
 
   constructor(machine: TMachine) {
     this.machine = machine;
@@ -56,7 +53,6 @@ export class Stepper<TMachine extends AnyStateMachine, TEmitted extends EventObj
       },
     } as ActorScope<SnapshotFrom<TMachine>, EventFromLogic<TMachine>>;
     this.initial = machine.getInitialSnapshot(this.#scope, undefined) as SnapshotFrom<TMachine>;
-    this.context = (this.initial as AnyMachineSnapshot).context;
     this.#flush();
     this.#remember(this.initial);
     this.#flat = FlatMacrostep.for(
@@ -87,35 +83,28 @@ export class Stepper<TMachine extends AnyStateMachine, TEmitted extends EventObj
     event: EventFromLogic<TMachine>,
   ): [SnapshotFrom<TMachine>, TEmitted[]] {
     const value = (snapshot as AnyMachineSnapshot).value as string;
-    const [changed, emitted] = this.advance(value, (snapshot as AnyMachineSnapshot).context, event);
-    if (!changed) return [snapshot, emitted];
-    return [this.restore(this.value, this.context), emitted];
+    const [next, emitted] = this.advance(value, (snapshot as AnyMachineSnapshot).context, event);
+    return [next ? this.restore(next[0], next[1]) : snapshot, emitted];
   }
 
   /**
-   * `step` for a holder of value and context (an entry): whether the state or the context changed (then `value`
-   * and `context` are the new ones), and the events emitted. No snapshot object is built on the lean path.
+   * `step` for a holder of value and context (an entry): the new value and context, or null when neither
+   * changed, and the events emitted. No snapshot object is built on the lean path.
    */
   advance(
     value: string,
     context: SnapshotFrom<TMachine>['context'],
     event: EventFromLogic<TMachine>,
-  ): [boolean, TEmitted[]] {
+  ): [readonly [string, SnapshotFrom<TMachine>['context']] | null, TEmitted[]] {
     const flat = this.#flat?.run(value, context, event as EventObject);
     if (flat !== undefined) {
-      if (flat) {
-        this.value = this.#flat!.value;
-        this.context = this.#flat!.context as SnapshotFrom<TMachine>['context'];
-      }
-      return [flat, this.#flush()];
+      return [flat as readonly [string, SnapshotFrom<TMachine>['context']] | null, this.#flush()];
     }
     const snapshot = this.restore(value, context);
-    const next = this.machine.transition(snapshot, event, this.#scope) as SnapshotFrom<TMachine>;
-    if (next === snapshot) return [false, this.#flush()];
-    this.#remember(next);
-    this.value = (next as AnyMachineSnapshot).value as string;
-    this.context = (next as AnyMachineSnapshot).context;
-    return [true, this.#flush()];
+    const next = this.machine.transition(snapshot, event, this.#scope) as AnyMachineSnapshot;
+    if (next === snapshot) return [null, this.#flush()];
+    this.#remember(next as SnapshotFrom<TMachine>);
+    return [[next.value as string, next.context], this.#flush()];
   }
 
   /** `snapshot.can(event)` for a holder of value and context, without building the snapshot on the lean path. */

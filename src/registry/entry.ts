@@ -328,14 +328,13 @@ export class Entry implements StalenessWatcher {
   }
 
   #step(event: EntryEvent): void {
-    const stepper = this.owner.stepper;
-    const [changed, emitted] = stepper.advance(this.#value, this.#context, event);
-    if (changed) {
-      this.#value = stepper.value as EntryStatus;
-      this.#context = stepper.context;
+    const [next, emitted] = this.owner.stepper.advance(this.#value, this.#context, event);
+    if (next) {
+      this.#value = next[0] as EntryStatus;
+      this.#context = next[1];
     }
     for (const decided of emitted) this.owner.host.onEmitted(this, decided);
-    if (changed) this.#changed();
+    if (next) this.#changed();
   }
 
   #startActor(): EntryActor {
