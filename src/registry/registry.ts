@@ -1,13 +1,11 @@
 // createRegistry: the instance that owns registrations, entries, the coordinator, the sweeper and events.
-import { type Actor, createActor } from 'xstate';
-import { createCoordinatorMachine } from '../machines/coordinator.machine';
 import { type EntryEmitted, type EntryEvent, levelOf, type RequestMode } from '../machines/entry.machine';
 import { VerityError } from '../protocol/errors';
 import { itemIdKey } from '../protocol/id';
 import { CLIENT_ID_HEADER, DIRECTIVE_REQUEST_HEADER } from '../protocol/names';
 import { mutate } from '../transport/mutate';
 import { StreamLink } from '../transport/stream-link';
-import { DirectiveBatcher } from './directive-batch';
+import { Coordinator } from './coordinator';
 import { Entry, type EntryHost } from './entry';
 import { FetchRunner, type FetchStrategy } from './fetch-runner';
 import { DEFAULT_LEVEL, normalizeLevel, planRefetch } from './level-graph';
@@ -116,8 +114,7 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
   readonly #host: EntryHost;
   readonly #refHost: RefHost;
   readonly #runner: FetchRunner;
-  readonly #coordinator: Actor<ReturnType<typeof createCoordinatorMachine>>;
-  readonly #batcher: DirectiveBatcher;
+  readonly #coordinator: Coordinator;
   readonly #predictions: PredictionBook;
   readonly #stream: StreamLink;
   readonly #inFlight = new Set<Entry>();
@@ -139,7 +136,7 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
     this.#host = {
       now: () => Date.now(),
       // Inspected entries join the coordinator's actor system, so an inspector sees one system, readable ids.
-      inspectionRoot: () => (options.inspect ? this.#coordinator : undefined),
+      inspectionRoot: () => this.#coordinator.inspectionRoot,
       onEmitted: (entry, event) => this.#onEntryEmitted(entry, event),
       onChanged: (entry) => this.#onEntryChanged(entry),
       overlay: (entry, view) => this.#predictions.overlay(entry, view),
@@ -168,7 +165,7 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
       },
       () => this.#options.bulk.maxBatchSize,
     );
-    this.#batcher = new DirectiveBatcher({
+    this.#coordinator = new Coordinator({
       options: this.#options,
       clientId: this.clientId,
       lifecycle: this.#lifecycle,
@@ -178,14 +175,9 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
       collections: this.#collections,
       isActive: (entry) => this.#isActive(entry),
       onForceReload: (hard) => this.#forceReload(hard),
-      wake: () => this.#coordinator.send({ type: 'WORK_QUEUED' }),
+      flushBulk: () => this.#runner.flushBulk(),
+      inspect: options.inspect,
     });
-    this.#coordinator = createActor(
-      createCoordinatorMachine({ windowMs: () => this.#options.bulk.delayMs }),
-      { inspect: options.inspect, id: 'coordinator', systemId: 'coordinator' },
-    );
-    this.#coordinator.on('batchDue', () => this.#flush());
-    this.#coordinator.start();
     this.#stream = new StreamLink({
       registry: this,
       settings: this.#options.sse,
@@ -194,7 +186,7 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
       logger: this.#logger,
       clientId: this.clientId,
       applyEnvelope: (directives, source, audience) =>
-        this.#batcher.enqueue(directives, { source, audience, fromStream: true }),
+        this.#coordinator.enqueue(directives, { source, audience }),
       resync: (context) => this.resync(context),
     });
     this.#startSweeper();
@@ -319,7 +311,7 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
 
   applyDirectives(directives: unknown, options: ApplyOptions = {}): Promise<ApplyReport> {
     if (this.#disposed) return Promise.resolve({ applied: [], skipped: [], rejected: [] });
-    return this.#batcher.enqueue(directives, {
+    return this.#coordinator.enqueue(directives, {
       source: typeof options.source === 'string' ? options.source : undefined,
       disableIdempotencyGuard: options.disableIdempotencyGuard === true,
     });
@@ -342,7 +334,7 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
     if (this.#disposed) return Promise.resolve();
     const full: ResyncContext = { reason: context.reason ?? 'manual', gaps: context.gaps ?? [] };
     this.#lifecycle.emit('sse:resync-dispatch', { context: full });
-    return this.#batcher.enqueueResync();
+    return this.#coordinator.enqueueResync();
   }
 
   connectSse(): void {
@@ -456,7 +448,7 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
       types,
       collections,
       sse: this.#stream.state(),
-      bulk: { ...this.#options.bulk, pending: this.#runner.hasPending || this.#batcher.hasPending },
+      bulk: { ...this.#options.bulk, pending: this.#runner.hasPending || this.#coordinator.hasPending },
       memory: { ...this.#options.memory, entries },
     };
   }
@@ -502,7 +494,7 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
     this.#stream.dispose();
     if (this.#sweeper !== null) clearInterval(this.#sweeper);
     this.#sweeper = null;
-    this.#coordinator.stop();
+    this.#coordinator.dispose();
     this.#host.clock.stop();
     this.#runner.clear();
     for (const owner of [...this.#types.values(), ...this.#collections.values()]) {
@@ -510,7 +502,6 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
       owner.entries.clear();
     }
     this.#inFlight.clear();
-    this.#batcher.dispose();
     this.#predictions.clear();
     this.#lifecycle.clear();
   }
@@ -626,11 +617,8 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
         const owner = entry.owner as Owner;
         if (owner.kind === 'collection') this.#runner.collection(owner, entry, event.qid);
         // A bulk fetch queued while the batch runs goes out at its end: it needs no window of its own.
-        else if (
-          this.#runner.item(owner, entry, event.level, event.qid) === 'queued' &&
-          !this.#coordinator.getSnapshot().matches('flushing')
-        ) {
-          this.#coordinator.send({ type: 'WORK_QUEUED' });
+        else if (this.#runner.item(owner, entry, event.level, event.qid) === 'queued') {
+          this.#coordinator.bulkQueued();
         }
         return;
       }
@@ -726,16 +714,6 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
     if (entry.removed || this.#disposed) return Promise.resolve();
     entry.send(request(DEFAULT_LEVEL, 'force', undefined));
     return entry.whenSettled();
-  }
-
-  /** The coordinator's window closed: directives first (their refetches join the bulk groups), then bulk fetches. */
-  #flush(): void {
-    try {
-      this.#batcher.flush();
-      this.#runner.flushBulk();
-    } finally {
-      this.#coordinator.send({ type: 'BATCH_DONE' });
-    }
   }
 
   #startSweeper(): void {
