@@ -25,9 +25,7 @@ function coordinator(windowMs: () => number, onBatch: (coordinator: Coordinator)
     lifecycle: new Lifecycle(logger),
     logger,
     now: () => Date.now(),
-    types: new Map(),
-    collections: new Map(),
-    isActive: () => false,
+    cache: () => ({ types: new Map(), collections: new Map(), isActive: () => false }),
     onForceReload: () => {},
     flushBulk: () => {
       batches();

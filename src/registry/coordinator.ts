@@ -11,15 +11,22 @@ import { paramsKey } from './params-key';
 import { type BatchPlan, type CacheView, type PendingCall, planBatch } from './plan-batch';
 import type { ApplyReport, Directive, DirectiveGate } from './types';
 
+/** What the coordinator reads of the entry cache. */
+export interface CoordinatorCache {
+  readonly types: ReadonlyMap<string, TypeOwner>;
+  readonly collections: ReadonlyMap<string, CollectionOwner>;
+  /** On screen (a subscriber) or read within the resync window. */
+  isActive(entry: Entry): boolean;
+}
+
 export interface CoordinatorHost {
   readonly options: ResolvedOptions;
   readonly clientId: string;
   readonly lifecycle: Lifecycle;
   readonly logger: Logger;
   now(): number;
-  readonly types: ReadonlyMap<string, TypeOwner>;
-  readonly collections: ReadonlyMap<string, CollectionOwner>;
-  isActive(entry: Entry): boolean;
+  /** The entry cache (read when a window closes, so it may be built after the coordinator). */
+  cache(): CoordinatorCache;
   onForceReload(hard: boolean): void;
   /** Sends the bulk fetches queued for the window, the batch's own refetches included. */
   flushBulk(): void;
@@ -273,7 +280,8 @@ export class Coordinator {
 
   /** The cache as planBatch reads it. */
   #view(now: number): CacheView<Entry> {
-    const { types, collections } = this.#host;
+    const cache = this.#host.cache();
+    const { types, collections } = cache;
     const idempotency = this.#idempotency;
     return {
       type: (name) => {
@@ -305,7 +313,7 @@ export class Coordinator {
       graphOf: (entry) => (entry.owner.kind === 'item' ? (entry.owner as TypeOwner).graph : null),
       heldLevels: (entry) => Object.keys(entry.context().levels),
       isInFlight: (entry, level) => levelOf(entry.context(), level).qid !== null,
-      isActive: (entry) => this.#host.isActive(entry),
+      isActive: (entry) => cache.isActive(entry),
       seen: (key) => idempotency.seen(key, now),
     };
   }
