@@ -1,11 +1,12 @@
 // Minimality of a directive burst (SPEC §3 "Directives", "Levels", "Bulk"): planBatch's rules on a plain fake
 // cache (fast, many runs), then the same model end to end through a registry: fetch counts, bulk groups, statuses.
 import { fc, test } from '@fast-check/vitest';
-import { afterEach, beforeEach, describe, expect, vi } from 'vitest';
+import { afterEach, describe, expect, vi } from 'vitest';
 import type { Directive, LevelConfig, Params, Registry } from '../src/index';
 import { normalizeDirectives } from '../src/protocol/directive';
 import { buildLevelGraph, type LevelGraph } from '../src/registry/level-graph';
 import { type BatchPlan, type CacheView, type PendingCall, planBatch } from '../src/registry/plan-batch';
+import { withFakeClock } from './support/clock';
 import { Backend, settle, testRegistry, WINDOW_MS } from './support/directive-fixtures';
 
 const RESYNC_WINDOW_MS = 1_000;
@@ -803,14 +804,12 @@ async function primeCache(w: World, registry: Registry, backend: Backend): Promi
 
 let registry: Registry | undefined;
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
+withFakeClock();
 
+// One registry per generated world, disposed before the next one (a property runs many worlds in one test).
 afterEach(() => {
   registry?.dispose();
   registry = undefined;
-  vi.useRealTimers();
 });
 
 test.prop([scenario(false)], { numRuns: 40 })(

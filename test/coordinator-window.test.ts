@@ -1,16 +1,12 @@
-// The coordinator's window: work opens it, it closes once after bulk.delayMs, work during a batch is owed the next.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+// The coordinator's window (SPEC §3 "Directives"): work opens it, it closes once after bulk.delayMs, and work queued
+// during a batch is owed the next; driven alone on fake timers.
+import { describe, expect, it, vi } from 'vitest';
 import { Coordinator, stepWindow, type WindowState } from '../src/registry/coordinator';
 import { Lifecycle, Logger } from '../src/registry/lifecycle';
 import { resolveOptions } from '../src/registry/options';
+import { withFakeClock } from './support/clock';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+withFakeClock();
 
 /** A coordinator over an empty cache; `batches` counts closed windows (each ends by sending the bulk groups). */
 function coordinator(windowMs: () => number, onBatch: (coordinator: Coordinator) => void = () => {}) {
