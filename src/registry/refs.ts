@@ -1,6 +1,7 @@
 // The live references reads return: thin views over a shared entry (refs are cheap; entries are shared).
 import type { AnyActorRef } from 'xstate';
 import type { Entry } from './entry';
+import { addListener, type Listeners, notifyListeners, removeListener } from './listeners';
 import type { CollectionRef, CollectionSnapshot, ItemRef, ItemSnapshot, Params } from './types';
 
 /** What a ref may ask of the registry. */
@@ -72,7 +73,7 @@ export class ItemRefImpl<TData> implements ItemRef<TData> {
 export class CollectionRefImpl<TMeta> implements CollectionRef<TMeta> {
   readonly #host: RefHost;
   #entry: Entry;
-  #listeners: Set<() => void> | null = null;
+  #listeners: Listeners = null;
   #unsubscribe: (() => void) | null = null;
 
   constructor(host: RefHost, entry: Entry) {
@@ -110,16 +111,14 @@ export class CollectionRefImpl<TMeta> implements CollectionRef<TMeta> {
   }
 
   subscribe(listener: () => void): () => void {
-    const wrapped = () => listener();
-    (this.#listeners ??= new Set()).add(wrapped);
+    this.#listeners = addListener(this.#listeners, listener);
     this.#unsubscribe ??= this.#entry.subscribe(() => this.#notify());
     let active = true;
     return () => {
       if (!active) return;
       active = false;
-      this.#listeners?.delete(wrapped);
-      if (this.#listeners?.size === 0) {
-        this.#listeners = null;
+      this.#listeners = removeListener(this.#listeners, listener);
+      if (!this.#listeners) {
         this.#unsubscribe?.();
         this.#unsubscribe = null;
       }
@@ -147,14 +146,6 @@ export class CollectionRefImpl<TMeta> implements CollectionRef<TMeta> {
   }
 
   #notify(): void {
-    const listeners = this.#listeners;
-    if (!listeners) return;
-    for (const listener of [...listeners]) {
-      try {
-        listener();
-      } catch {
-        // One subscriber's error does not stop the others.
-      }
-    }
+    notifyListeners(this.#listeners);
   }
 }
