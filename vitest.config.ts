@@ -24,6 +24,8 @@ export default defineConfig({
         },
       },
       {
+        // storybookTest also serves .storybook's staticDirs, so the stories register msw's worker
+        // (.storybook/public/mockServiceWorker.js) from the same path as in Storybook.
         plugins: [storybookTest({ configDir: path.join(dirname, '.storybook') })],
         optimizeDeps: { include: ['react', 'react-dom', 'react-dom/client'] },
         test: {

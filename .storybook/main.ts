@@ -1,9 +1,11 @@
-// Storybook: the scenario stories in stories/, on @storybook/react-vite, offline (no telemetry, no update checks).
+// Storybook: the scenario stories in stories/, on @storybook/react-vite, offline (no telemetry, no update checks),
+// with msw's worker script (public/mockServiceWorker.js) served at the root, where the stories' msw loader finds it.
 import type { StorybookConfig } from '@storybook/react-vite';
 
 const config: StorybookConfig = {
   stories: ['../stories/**/*.stories.tsx'],
   addons: ['@storybook/addon-vitest'],
+  staticDirs: ['./public'],
   framework: { name: '@storybook/react-vite', options: {} },
   core: { disableTelemetry: true, disableWhatsNewNotifications: true },
   viteFinal: (viteConfig) => ({

@@ -1,6 +1,8 @@
-// Story-wide settings: the Inspector toolbar toggle (the Stately inspector for the story's registry).
+// Story-wide settings: the msw worker with each story's handlers, and the Inspector toolbar toggle (the Stately
+// inspector for the story's registry).
 import type { Preview } from '@storybook/react-vite';
 import { InspectorContext } from '../stories/support/inspector';
+import { mswLoader } from './msw';
 
 const preview: Preview = {
   globalTypes: {
@@ -18,6 +20,7 @@ const preview: Preview = {
     },
   },
   initialGlobals: { inspector: 'off' },
+  loaders: [mswLoader],
   decorators: [
     (Story, context) => (
       <InspectorContext.Provider value={context.globals.inspector === 'on'}>

@@ -13,7 +13,7 @@ import { flushSync } from 'react-dom';
 import { createRoot, type Root } from 'react-dom/client';
 import { createRegistry } from '../src/index';
 import { type RegisteredSchema, useItem, VerityProvider } from '../src/react/index';
-import type { Registry } from '../src/registry/registry';
+import type { Registry } from '../src/registry/registry-api';
 import { alternate, drain, heapUsed, medians, ratio, round } from './harness';
 import type { BenchOutput } from './report';
 

@@ -2,23 +2,21 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import type { ReactNode } from 'react';
 import { expect, waitFor } from 'storybook/test';
-import { FakeServer } from './support/fake-server';
 import { itemsOf, ScenarioFrame, useScenario } from './support/scenario';
+import { TodoApi } from './support/todo-api';
+import { bulkFetchTodos, fetchTodo } from './support/todo-client';
 import { TodoRows } from './support/ui';
 
+const api = new TodoApi(200);
 const ids = Array.from({ length: 200 }, (_, i) => String(i + 1));
 
 function BulkRows(): ReactNode {
-  const scenario = useScenario(
-    ({ registry, server }) => {
-      registry.createType('todo', {
-        fetch: (id) => server.fetchTodo(id, 'default'),
-        bulkFetch: (list, level) => server.bulkFetchTodos(list, level),
-      });
-    },
-    {},
-    () => new FakeServer(200),
-  );
+  const scenario = useScenario(api, (registry) => {
+    registry.createType('todo', {
+      fetch: (id, _level, context) => fetchTodo(id, 'default', context),
+      bulkFetch: bulkFetchTodos,
+    });
+  });
   return (
     <ScenarioFrame scenario={scenario}>
       <TodoRows ids={ids} />
@@ -26,7 +24,11 @@ function BulkRows(): ReactNode {
   );
 }
 
-const meta = { title: 'Scenarios/Bulk rows', component: BulkRows } satisfies Meta<typeof BulkRows>;
+const meta = {
+  title: 'Scenarios/Bulk rows',
+  component: BulkRows,
+  ...api.annotations(),
+} satisfies Meta<typeof BulkRows>;
 export default meta;
 
 export const TwoHundredRowsInTwoBulkCalls: StoryObj<typeof meta> = {
@@ -34,9 +36,10 @@ export const TwoHundredRowsInTwoBulkCalls: StoryObj<typeof meta> = {
     await waitFor(() =>
       expect(itemsOf(canvasElement, 'rows').filter((row) => row.startsWith('todo '))).toHaveLength(200),
     );
-    expect(itemsOf(canvasElement, 'requests')).toEqual([
-      'POST /todos/bulk level=default (100 ids)',
-      'POST /todos/bulk level=default (100 ids)',
+    expect(api.log).toEqual([
+      'POST /api/todos/bulk level=default (100 ids)',
+      'POST /api/todos/bulk level=default (100 ids)',
     ]);
+    expect(itemsOf(canvasElement, 'requests')).toEqual(api.log);
   },
 };

@@ -4,7 +4,11 @@ import type { ReactNode } from 'react';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
 import { useRegistry } from '../src/react/index';
 import { itemsOf, ScenarioFrame, useScenario } from './support/scenario';
+import { TodoApi } from './support/todo-api';
+import { fetchTodoList } from './support/todo-client';
 import { FilteredList } from './support/ui';
+
+const api = new TodoApi();
 
 function BurstButton(): ReactNode {
   const registry = useRegistry();
@@ -20,8 +24,9 @@ function BurstButton(): ReactNode {
 
 function DirectiveBurst(): ReactNode {
   const scenario = useScenario(
-    ({ registry, server }) => {
-      registry.createCollection('todos', { fetch: (params) => server.fetchList(params) });
+    api,
+    (registry) => {
+      registry.createCollection('todos', { fetch: fetchTodoList });
     },
     { bulk: { delayMs: 100 } },
   );
@@ -33,23 +38,27 @@ function DirectiveBurst(): ReactNode {
   );
 }
 
-const meta = { title: 'Scenarios/Directive burst', component: DirectiveBurst } satisfies Meta<
-  typeof DirectiveBurst
->;
+const meta = {
+  title: 'Scenarios/Directive burst',
+  component: DirectiveBurst,
+  ...api.annotations(),
+} satisfies Meta<typeof DirectiveBurst>;
 export default meta;
 
 export const BurstCollapsesIntoOneRefetch: StoryObj<typeof meta> = {
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
     await waitFor(() => expect(canvas.getByTestId('list').textContent).toContain('3,6,9,12'));
+    expect(api.log).toEqual(['GET /api/todos?owner=ann']);
     await userEvent.click(canvas.getByRole('button', { name: 'Send 25 directives' }));
     await waitFor(() =>
       expect(
         itemsOf(canvasElement, 'events').filter((line) => line.startsWith('directive:processed')),
       ).toHaveLength(25),
     );
-    await waitFor(() => expect(itemsOf(canvasElement, 'requests')).toHaveLength(2));
+    await waitFor(() => expect(api.log).toHaveLength(2));
     await waitFor(() => expect(itemsOf(canvasElement, 'entries').join('|')).not.toMatch(/fetching/));
-    expect(itemsOf(canvasElement, 'requests')).toEqual(['GET /todos?owner=ann', 'GET /todos?owner=ann']);
+    // 25 directives, one refetch.
+    expect(api.log).toEqual(['GET /api/todos?owner=ann', 'GET /api/todos?owner=ann']);
   },
 };

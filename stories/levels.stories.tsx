@@ -4,12 +4,15 @@ import { type ReactNode, useState } from 'react';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
 import { useItem } from '../src/react/index';
 import { itemsOf, ScenarioFrame, useScenario } from './support/scenario';
+import { TodoApi } from './support/todo-api';
+import { bulkFetchTodos, fetchTodo } from './support/todo-client';
 import { TodoRows } from './support/ui';
+
+const api = new TodoApi();
 
 function DetailPanel({ id }: { id: string }): ReactNode {
   const { data, meta } = useItem('todo', id, 'detail');
-  const todo = data as { title: string; detail?: string } | null;
-  return <p data-testid="detail">{meta.isLoading ? 'loading…' : `${todo?.title}: ${todo?.detail ?? ''}`}</p>;
+  return <p data-testid="detail">{meta.isLoading ? 'loading…' : `${data?.title}: ${data?.detail ?? ''}`}</p>;
 }
 
 function LevelsUi(): ReactNode {
@@ -26,15 +29,15 @@ function LevelsUi(): ReactNode {
 }
 
 function Levels(): ReactNode {
-  const scenario = useScenario(({ registry, server }) => {
+  const scenario = useScenario(api, (registry) => {
     registry.createType('todo', {
-      fetch: (id) => server.fetchTodo(id, 'default'),
-      bulkFetch: (ids, level) => server.bulkFetchTodos(ids, level),
+      fetch: (id, _level, context) => fetchTodo(id, 'default', context),
+      bulkFetch: bulkFetchTodos,
       // A detail answer holds everything a summary has: it stamps summary too.
       levelConversionMap: { detail: ['summary'] },
       levels: {
-        summary: { fetch: (id) => server.fetchTodo(id, 'summary') },
-        detail: { fetch: (id) => server.fetchTodo(id, 'detail') },
+        summary: { fetch: (id, _level, context) => fetchTodo(id, 'summary', context) },
+        detail: { fetch: (id, _level, context) => fetchTodo(id, 'detail', context) },
       },
     });
   });
@@ -45,7 +48,11 @@ function Levels(): ReactNode {
   );
 }
 
-const meta = { title: 'Scenarios/Levels', component: Levels } satisfies Meta<typeof Levels>;
+const meta = {
+  title: 'Scenarios/Levels',
+  component: Levels,
+  ...api.annotations(),
+} satisfies Meta<typeof Levels>;
 export default meta;
 
 export const ConversionSavesAFetch: StoryObj<typeof meta> = {
@@ -66,9 +73,9 @@ export const ConversionSavesAFetch: StoryObj<typeof meta> = {
       ]),
     );
     // Row 3 came from the detail fetch: the summary bulk call asked for the other five only.
-    expect(itemsOf(canvasElement, 'requests')).toEqual([
-      'POST /todos/bulk level=detail (1 ids)',
-      'POST /todos/bulk level=summary (5 ids)',
+    expect(api.log).toEqual([
+      'POST /api/todos/bulk level=detail (1 ids)',
+      'POST /api/todos/bulk level=summary (5 ids)',
     ]);
   },
 };

@@ -2,11 +2,13 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { type ReactNode, useState } from 'react';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
-import { FakeServer } from './support/fake-server';
 import { itemsOf, ScenarioFrame, useScenario } from './support/scenario';
+import { TodoApi } from './support/todo-api';
+import { bulkFetchTodos, fetchTodo } from './support/todo-client';
 import { TodoRows } from './support/ui';
 
 const PAGE = 8;
+const api = new TodoApi(40);
 
 function Scroller(): ReactNode {
   const [first, setFirst] = useState(1);
@@ -23,14 +25,14 @@ function Scroller(): ReactNode {
 
 function MemoryEviction(): ReactNode {
   const scenario = useScenario(
-    ({ registry, server }) => {
+    api,
+    (registry) => {
       registry.createType('todo', {
-        fetch: (id) => server.fetchTodo(id, 'default'),
-        bulkFetch: (ids, level) => server.bulkFetchTodos(ids, level),
+        fetch: (id, _level, context) => fetchTodo(id, 'default', context),
+        bulkFetch: bulkFetchTodos,
       });
     },
     { memory: { maxItemsPerType: PAGE, sweepIntervalMs: 200 } },
-    () => new FakeServer(40),
   );
   return (
     <ScenarioFrame scenario={scenario}>
@@ -39,9 +41,11 @@ function MemoryEviction(): ReactNode {
   );
 }
 
-const meta = { title: 'Scenarios/Memory eviction', component: MemoryEviction } satisfies Meta<
-  typeof MemoryEviction
->;
+const meta = {
+  title: 'Scenarios/Memory eviction',
+  component: MemoryEviction,
+  ...api.annotations(),
+} satisfies Meta<typeof MemoryEviction>;
 export default meta;
 
 export const RowsScrolledAwayAreEvicted: StoryObj<typeof meta> = {
@@ -63,5 +67,7 @@ export const RowsScrolledAwayAreEvicted: StoryObj<typeof meta> = {
     expect(itemsOf(canvasElement, 'events').filter((line) => line.startsWith('cache:evict'))).toHaveLength(
       16,
     );
+    // One bulk call per page of rows: eviction never refetched a row still on screen.
+    expect(api.log).toEqual(Array.from({ length: 3 }, () => 'POST /api/todos/bulk level=default (8 ids)'));
   },
 };

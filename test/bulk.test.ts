@@ -1,16 +1,12 @@
 // Contract: item fetches within one bulk.delayMs window go out as bulkFetch calls per (type, level) (SPEC §3 "Bulk").
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { FetchContext } from '../src/index';
+import { withFakeClock } from './support/clock';
 import { deferred } from './support/deferred';
-import { controlledFetcher, countingFetcher, flush, makeRegistry, recordLifecycle } from './support/registry';
+import { recordLifecycle } from './support/lifecycle';
+import { controlledFetcher, countingFetcher, flush, makeRegistry } from './support/registry';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+withFakeClock();
 
 /** A bulkFetch that answers every id it is asked for with `{ id, level }`, recording each call. */
 function bulkFetcher() {

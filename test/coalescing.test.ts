@@ -1,21 +1,16 @@
 // Contract: one request in flight per (type, id, level) and per (collection, params key) (SPEC §3 "Coalescing", "Ids").
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { withFakeClock } from './support/clock';
+import { recordLifecycle } from './support/lifecycle';
 import {
   controlledCollectionFetcher,
   controlledFetcher,
   countingFetcher,
   flush,
   makeRegistry,
-  recordLifecycle,
 } from './support/registry';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+withFakeClock();
 
 describe('concurrent reads share one request', () => {
   it('reads of one item while its fetch is in flight make one fetch and see one result', async () => {

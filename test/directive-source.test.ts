@@ -3,17 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { EventSource } from 'eventsource';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { type WebSocket as ServerSocket, WebSocket, WebSocketServer } from 'ws';
-import { createRegistry, type DirectiveSource, type Registry, type RegistryOptions } from '../src/index';
+import type { DirectiveSource, Registry, RegistryOptions } from '../src/index';
+import { Backend } from './support/backend';
+import { type LifecycleLog, recordLifecycle } from './support/lifecycle';
+import { makeRegistry } from './support/registry';
 import { SseTestServer, waitUntil } from './support/sse-test-server';
-import {
-  envelope,
-  hello,
-  type LifecycleLog,
-  lifecycleLog,
-  RecordingBackend,
-  refreshCollection,
-  refreshItem,
-} from './support/stream-fixtures';
+import { envelope, hello, refreshCollection, refreshItem } from './support/stream-fixtures';
 
 const WINDOW_MS = 10;
 
@@ -98,25 +93,23 @@ function wsSource(url: string): WsSourceProbe {
 
 interface Client {
   registry: Registry;
-  backend: RecordingBackend;
+  backend: Backend;
   log: LifecycleLog;
 }
 
 function client(options: RegistryOptions = {}): Client {
-  const backend = new RecordingBackend();
-  const registry = createRegistry({
+  const backend = new Backend();
+  const registry = makeRegistry({
     clientId: 'client-ws',
     stalenessMs: 600_000,
-    logging: { level: 'silent' },
     memory: { sweepIntervalMs: 0 },
     bulk: { delayMs: WINDOW_MS },
     ...options,
-    sse: { enabled: false, resyncJitterMinMs: 20, resyncJitterMaxMs: 30, ...options.sse },
+    sse: { resyncJitterMinMs: 20, resyncJitterMaxMs: 30, ...options.sse },
   });
-  onTestFinished(() => registry.dispose());
-  registry.createType('todo', { fetch: backend.item('todo') });
-  registry.createCollection('todos', { fetch: backend.collection('todos') });
-  return { registry, backend, log: lifecycleLog(registry) };
+  registry.createType('todo', { fetch: backend.itemFetcher('todo') });
+  registry.createCollection('todos', { fetch: backend.collectionFetcher('todos') });
+  return { registry, backend, log: recordLifecycle(registry) };
 }
 
 async function prime({ registry, backend }: Client, read: () => void): Promise<void> {
@@ -176,7 +169,7 @@ describe('a WebSocket directive source', () => {
     ]);
     // Envelope 4 refetched the collection; the resync refetched every active entry once more.
     expect(c.backend.itemRequests().sort()).toEqual(['todo:1@default', 'todo:1@default', 'todo:2@default']);
-    expect(c.backend.collections('todos')).toHaveLength(2);
+    expect(c.backend.collectionCalls('todos')).toHaveLength(2);
     expect(c.registry.state().sse.lastSeq).toEqual({ global: 4 });
     expect(c.log.count('sse:resync-dispatch')).toBe(1);
   });
@@ -200,7 +193,7 @@ describe('a WebSocket directive source', () => {
           .length,
       },
     ]);
-    expect(c.backend.collections('todos')).toHaveLength(1);
+    expect(c.backend.collectionCalls('todos')).toHaveLength(1);
     expect(probe.cleanup).not.toHaveBeenCalled();
     expect(ws.open).toBe(1);
   });

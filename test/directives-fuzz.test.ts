@@ -1,7 +1,8 @@
 // Bad input (SPEC §1.1): applyDirectives never throws or rejects, rejects what is malformed, and leaves the rest alone.
 import { fc, test } from '@fast-check/vitest';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ApplyReport, Directive, Registry } from '../src/index';
+import { withFakeClock } from './support/clock';
 import { Backend, flushWindow, settle, testRegistry, track } from './support/directive-fixtures';
 
 type Bag = Record<string, unknown>;
@@ -145,15 +146,7 @@ async function expectJunkRejected(input: unknown): Promise<void> {
   expectNoPollution();
 }
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-
-afterEach(() => {
-  current?.dispose();
-  current = undefined;
-  vi.useRealTimers();
-});
+withFakeClock();
 
 // ── Arbitrary input ──────────────────────────────────────────────────────────
 

@@ -1,15 +1,10 @@
 // Contract: dispose() stops every actor, timer and fetch, and leaves a registry that refuses new work (SPEC §2).
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { VerityError } from '../src/index';
+import { withFakeClock } from './support/clock';
 import { controlledFetcher, countingFetcher, flush, makeRegistry } from './support/registry';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+withFakeClock();
 
 describe('dispose()', () => {
   it('clears every timer: sweeper, bulk window and staleness', async () => {

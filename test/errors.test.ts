@@ -1,20 +1,10 @@
 // Contract: a failed fetch keeps the last good data, records the Error, and backs off plain reads (SPEC §3 "Errors").
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  controlledCollectionFetcher,
-  controlledFetcher,
-  flush,
-  makeRegistry,
-  recordLifecycle,
-} from './support/registry';
+import { describe, expect, it, vi } from 'vitest';
+import { withFakeClock } from './support/clock';
+import { recordLifecycle } from './support/lifecycle';
+import { controlledCollectionFetcher, controlledFetcher, flush, makeRegistry } from './support/registry';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+withFakeClock();
 
 class HttpError extends Error {
   constructor(readonly status: number) {

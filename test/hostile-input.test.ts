@@ -1,6 +1,7 @@
 // Contract: hostile ids, params and fetcher results give a clear error or error state, never a crash or pollution.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { VerityError } from '../src/index';
+import { withFakeClock } from './support/clock';
 import {
   controlledCollectionFetcher,
   controlledFetcher,
@@ -9,12 +10,9 @@ import {
   makeRegistry,
 } from './support/registry';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
+withFakeClock();
 
 afterEach(() => {
-  vi.useRealTimers();
   expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   expect(Object.prototype).not.toHaveProperty('polluted');
 });

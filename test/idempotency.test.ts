@@ -1,8 +1,9 @@
 // Idempotency keys (SPEC §3 "Directives"): the bounded memory on its own, then as applyDirectives sees it.
 import { fc, test } from '@fast-check/vitest';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Directive, Registry, RegistryOptions } from '../src/index';
+import { describe, expect, it, vi } from 'vitest';
+import type { Directive, RegistryOptions } from '../src/index';
 import { IdempotencyMemory } from '../src/registry/idempotency';
+import { withFakeClock } from './support/clock';
 import { apply, Backend, flushWindow, testRegistry } from './support/directive-fixtures';
 
 describe('IdempotencyMemory', () => {
@@ -115,21 +116,11 @@ describe('IdempotencyMemory', () => {
 
 describe('idempotency keys in applyDirectives', () => {
   const TTL_MS = 60_000;
-  let registry: Registry | undefined;
-
-  beforeEach(() => {
-    vi.useFakeTimers();
-  });
-
-  afterEach(() => {
-    registry?.dispose();
-    registry = undefined;
-    vi.useRealTimers();
-  });
+  withFakeClock();
 
   async function start(options: RegistryOptions = {}, check?: (directive: Directive) => boolean) {
     const backend = new Backend();
-    registry = testRegistry({
+    const registry = testRegistry({
       stalenessMs: 10 * TTL_MS,
       directives: { idempotencyTtlMs: TTL_MS, ...options.directives },
       ...options,

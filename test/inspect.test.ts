@@ -1,15 +1,10 @@
 // Contract: the `inspect` option receives XState inspection events from the registry's actors (SPEC §2 options).
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { InspectionEvent } from 'xstate';
+import { withFakeClock } from './support/clock';
 import { countingFetcher, flush, makeRegistry } from './support/registry';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+withFakeClock();
 
 function actorId(event: InspectionEvent): string | undefined {
   return (event.actorRef as { id?: string }).id;

@@ -1,6 +1,7 @@
 // Contract: a response whose query id is no longer the entry's active one is discarded (SPEC §3 "Latest-wins").
 import { fc, test } from '@fast-check/vitest';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { withFakeClock } from './support/clock';
 import {
   type EntryKind,
   failuresArbitrary,
@@ -8,21 +9,10 @@ import {
   opsArbitrary,
   runInterleaving,
 } from './support/interleavings';
-import {
-  controlledCollectionFetcher,
-  controlledFetcher,
-  flush,
-  makeRegistry,
-  recordLifecycle,
-} from './support/registry';
+import { recordLifecycle } from './support/lifecycle';
+import { controlledCollectionFetcher, controlledFetcher, flush, makeRegistry } from './support/registry';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+withFakeClock();
 
 function pushResult(registry: ReturnType<typeof makeRegistry>, data: unknown, id: string | number = 1) {
   return registry.applyDirectives([{ op: 'refresh_item', name: 'todo', id, result: { data } }]);
@@ -78,18 +68,18 @@ describe('a directive result supersedes the fetch in flight', () => {
       'item:fetch:success',
     ]);
     registry.fetchItem('todo', 1);
-    const qid = events.named('item:fetch:intent')[0]?.detail.qid;
+    const qid = events.of('item:fetch:intent')[0]?.detail.qid;
 
     void pushResult(registry, { v: 1 });
     await vi.advanceTimersByTimeAsync(50);
     fetcher.call(0).resolve({ v: 'late' });
     await flush();
 
-    const aborted = events.named('item:fetch:aborted');
+    const aborted = events.of('item:fetch:aborted');
     expect(aborted.length).toBeGreaterThanOrEqual(1);
     for (const event of aborted)
       expect(event.detail).toMatchObject({ type: 'todo', id: '1', level: 'default', qid });
-    expect(events.named('item:fetch:success')).toEqual([]);
+    expect(events.of('item:fetch:success')).toEqual([]);
   });
 
   it('a late rejection of a superseded query does not put the entry in error', async () => {

@@ -1,17 +1,12 @@
 // Contract: levels, conversions, checkIfExists, multi-level status and minimal refresh plans (SPEC §3 "Levels").
 import { fc, test } from '@fast-check/vitest';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { LevelConfig, LevelConversionMap, TypeConfig } from '../src/index';
-import { controlledFetcher, countingFetcher, flush, makeRegistry, recordLifecycle } from './support/registry';
+import { withFakeClock } from './support/clock';
+import { recordLifecycle } from './support/lifecycle';
+import { controlledFetcher, countingFetcher, flush, makeRegistry } from './support/registry';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(new Date('2030-01-01T00:00:00.000Z'));
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+withFakeClock({ now: '2030-01-01T00:00:00.000Z' });
 
 interface Invoice {
   id?: string;

@@ -1,26 +1,20 @@
 // Contract: onLifecycle/onChange event names, payloads and isolation of listeners (SPEC §2 "Directives and events").
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { LifecycleEvent } from '../src/index';
 import { Lifecycle, Logger } from '../src/registry/lifecycle';
+import { withFakeClock } from './support/clock';
+import { recordLifecycle } from './support/lifecycle';
 import {
   controlledCollectionFetcher,
   controlledFetcher,
   countingFetcher,
   flush,
   makeRegistry,
-  recordLifecycle,
 } from './support/registry';
 
 const NOW = '2030-01-01T00:00:00.000Z';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(new Date(NOW));
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+withFakeClock({ now: NOW });
 
 describe('item fetch events', () => {
   it('a successful fetch emits intent, success, complete, naming the entry and its query id', async () => {

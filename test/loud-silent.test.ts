@@ -1,14 +1,9 @@
 // Contract: first reads are loud, later background refetches are silent (SPEC §3 "Fetching", "Silent vs loud").
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { withFakeClock } from './support/clock';
 import { controlledCollectionFetcher, controlledFetcher, flush, makeRegistry } from './support/registry';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+withFakeClock();
 
 describe('first reads are loud', () => {
   it('a first read shows isLoading and isFetching and status fetching when fetchItem returns', () => {

@@ -1,22 +1,17 @@
 // Contract: the sweeper evicts by TTL then LRU, counts only consumer reads as use, spares busy entries (SPEC §3 "Memory").
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Registry } from '../src/index';
+import { withFakeClock } from './support/clock';
+import { recordLifecycle } from './support/lifecycle';
 import {
   controlledCollectionFetcher,
   controlledFetcher,
   countingFetcher,
   flush,
   makeRegistry,
-  recordLifecycle,
 } from './support/registry';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+withFakeClock();
 
 /** The registry's non-public sweep(): one pass now, as the timer would do. */
 function sweep(registry: Registry): void {

@@ -1,8 +1,9 @@
 // The mutation helper (SPEC §1.3, §2 `mutate`, `directiveHeaders`): tag the request, apply directives, then settle.
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type Directive, type Registry, VerityError } from '../src/index';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type Directive, VerityError } from '../src/index';
+import { withFakeClock } from './support/clock';
 import { Backend, flushWindow, settle, testRegistry, track } from './support/directive-fixtures';
 
 const API = 'https://api.test';
@@ -11,17 +12,10 @@ const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterAll(() => server.close());
 
-let registry: Registry | undefined;
-
-beforeEach(() => {
-  vi.useFakeTimers();
-});
+withFakeClock();
 
 afterEach(() => {
   server.resetHandlers();
-  registry?.dispose();
-  registry = undefined;
-  vi.useRealTimers();
 });
 
 const refreshTodo = (id: number): Directive => ({ op: 'refresh_item', name: 'todo', id });
@@ -29,7 +23,7 @@ const refreshTodo = (id: number): Directive => ({ op: 'refresh_item', name: 'tod
 /** A registry with a cached, active todo 1 and todos list; the backend's call log starts empty. */
 async function start(options: Parameters<typeof testRegistry>[0] = {}) {
   const backend = new Backend();
-  registry = testRegistry({ clientId: 'client-abc', ...options });
+  const registry = testRegistry({ clientId: 'client-abc', ...options });
   registry.createType('todo', { fetch: backend.itemFetcher('todo') });
   registry.createCollection('todos', { fetch: backend.collectionFetcher('todos') });
   const todo = registry.fetchItem('todo', 1);

@@ -1,7 +1,8 @@
 // Never a guess as truth (SPEC §8): under any interleaving, `data` holds only delivered values and guesses end.
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type CollectionData, type Directive, definePredictions } from '../src/index';
+import { withFakeClock } from './support/clock';
 import { makeRegistry } from './support/registry';
 
 const WINDOW_MS = 50;
@@ -170,13 +171,7 @@ async function runOps(s: fc.Scheduler, ops: readonly Op[]): Promise<Run> {
   return { delivered, violations, predictedAfterSettle };
 }
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+withFakeClock();
 
 describe('predictions under any interleaving', () => {
   it('data only holds delivered values, and predicted is undefined once every mutation settled', async () => {

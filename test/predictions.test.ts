@@ -1,5 +1,5 @@
 // Predictions (SPEC §8): shown beside the truth while a mutation is pending, stacked, rebased, and ended honestly.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   type CollectionData,
   type Directive,
@@ -9,8 +9,10 @@ import {
   type RegistryOptions,
   VerityError,
 } from '../src/index';
+import { withFakeClock } from './support/clock';
 import { type Deferred, deferred } from './support/deferred';
-import { makeRegistry, recordLifecycle } from './support/registry';
+import { recordLifecycle } from './support/lifecycle';
+import { makeRegistry } from './support/registry';
 import { type AddToCart, addToCart } from './support/shop-graph';
 
 /** The server's state: cart lines and stock. The fetchers read it, the test's "handler" writes it. */
@@ -68,13 +70,7 @@ function post(registry: Registry, input: AddToCart, predict: Predictions<string,
 /** Lets the directive window close and the refetches it caused answer. */
 const settleWindow = () => vi.advanceTimersByTimeAsync(100);
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+withFakeClock();
 
 describe('while a mutation is pending', () => {
   it('each cached entry of a predicted name shows the prediction beside unchanged truth', async () => {

@@ -1,5 +1,6 @@
 // Contract: the live refs reads return — their fields, snapshots, subscriptions and methods (SPEC §2 "Reads").
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { withFakeClock } from './support/clock';
 import {
   controlledCollectionFetcher,
   controlledFetcher,
@@ -8,14 +9,7 @@ import {
   makeRegistry,
 } from './support/registry';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(new Date('2030-01-01T00:00:00.000Z'));
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+withFakeClock({ now: '2030-01-01T00:00:00.000Z' });
 
 describe('ItemRef', () => {
   it('has the fields the contract names', async () => {

@@ -1,15 +1,10 @@
 // Contract: bad registrations and reads of unregistered names throw VerityErrors with a code (SPEC §2 "Registration").
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRegistry, type LevelConversionMap, type TypeConfig, VerityError } from '../src/index';
+import { withFakeClock } from './support/clock';
 import { countingFetcher, makeRegistry } from './support/registry';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+withFakeClock();
 
 /** Runs `act`, expecting a VerityError with `code`; returns it for further checks. */
 function thrown(act: () => unknown, code: string): VerityError {

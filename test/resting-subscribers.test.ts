@@ -1,15 +1,9 @@
 // Contract: a subscriber costs a listener, not a running actor; a resting entry tells its subscribers itself.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { withFakeClock } from './support/clock';
 import { countingFetcher, flush, makeRegistry } from './support/registry';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(new Date('2030-01-01T00:00:00.000Z'));
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+withFakeClock({ now: '2030-01-01T00:00:00.000Z' });
 
 function running(registry: ReturnType<typeof makeRegistry>): boolean[] {
   return registry.devtools().entries.map((entry) => entry.running);

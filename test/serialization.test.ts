@@ -1,6 +1,7 @@
 // Contract: requests that arrive mid-flight become exactly one trailing fetch (SPEC §3 "Serialization").
 import { fc, test } from '@fast-check/vitest';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { withFakeClock } from './support/clock';
 import {
   type EntryKind,
   failuresArbitrary,
@@ -8,21 +9,10 @@ import {
   opsArbitrary,
   runInterleaving,
 } from './support/interleavings';
-import {
-  controlledCollectionFetcher,
-  controlledFetcher,
-  flush,
-  makeRegistry,
-  recordLifecycle,
-} from './support/registry';
+import { recordLifecycle } from './support/lifecycle';
+import { controlledCollectionFetcher, controlledFetcher, flush, makeRegistry } from './support/registry';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+withFakeClock();
 
 describe('forced reads while fetching', () => {
   it('many forced reads while a fetch is in flight queue exactly one trailing fetch', async () => {
@@ -104,10 +94,10 @@ describe('forced reads while fetching', () => {
     fetcher.call(0).resolve({});
     await flush();
 
-    const intents = events.named('item:fetch:intent');
+    const intents = events.of('item:fetch:intent');
     expect(intents.map((e) => e.detail.trailing)).toEqual([false, true]);
     expect(intents[1]?.detail.qid).not.toBe(intents[0]?.detail.qid);
-    expect(events.named('item:fetch:coalesced')[0]?.detail).toMatchObject({ queued: true, mode: 'force' });
+    expect(events.of('item:fetch:coalesced')[0]?.detail).toMatchObject({ queued: true, mode: 'force' });
   });
 
   it('a trailing fetch asked for with silent: false is loud', async () => {

@@ -1,14 +1,13 @@
 // Contract: configureSse, configureDirectiveSource, disconnectSse and devtools never throw on odd input (SPEC §2).
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createRegistry, type DirectiveSource, type RegistryOptions, type SseOptions } from '../src/index';
-import { countingFetcher, flush, makeRegistry, recordLifecycle } from './support/registry';
+import { withFakeClock } from './support/clock';
+import { recordLifecycle } from './support/lifecycle';
+import { countingFetcher, flush, makeRegistry } from './support/registry';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
+withFakeClock();
 
 afterEach(() => {
-  vi.useRealTimers();
   vi.restoreAllMocks();
 });
 

@@ -1,15 +1,10 @@
 // Contract: one clock tells each watched entry, exactly once and never early, when its latest due time passes.
 import { fc, test } from '@fast-check/vitest';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { StalenessClock } from '../src/registry/staleness-clock';
+import { withFakeClock } from './support/clock';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+withFakeClock();
 
 function watcher(fired: Array<{ id: number; at: number }>, id: number) {
   return { staled: () => fired.push({ id, at: Date.now() }) };

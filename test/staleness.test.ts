@@ -1,22 +1,16 @@
 // Contract: an entry is fresh for stalenessMs after its last successful fetch, then stale (SPEC §3 "Fetching").
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { withFakeClock } from './support/clock';
+import { recordLifecycle } from './support/lifecycle';
 import {
   controlledCollectionFetcher,
   controlledFetcher,
   countingFetcher,
   flush,
   makeRegistry,
-  recordLifecycle,
 } from './support/registry';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(new Date('2030-01-01T00:00:00.000Z'));
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+withFakeClock({ now: '2030-01-01T00:00:00.000Z' });
 
 describe('freshness', () => {
   it('a read within stalenessMs of the last fetch is served from the cache', async () => {

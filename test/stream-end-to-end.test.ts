@@ -2,22 +2,19 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EventSource } from 'eventsource';
-import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
-import { createRegistry, type Registry, type RegistryOptions } from '../src/index';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Registry, RegistryOptions } from '../src/index';
 import {
   createDirectiveHub,
   type DirectiveHub,
   readClientId,
   respondWithDirectives,
 } from '../src/server/index';
+import { Backend } from './support/backend';
+import { type LifecycleLog, recordLifecycle } from './support/lifecycle';
+import { makeRegistry } from './support/registry';
 import { waitUntil } from './support/sse-test-server';
-import {
-  type LifecycleLog,
-  lifecycleLog,
-  RecordingBackend,
-  refreshCollection,
-  refreshItem,
-} from './support/stream-fixtures';
+import { refreshCollection, refreshItem } from './support/stream-fixtures';
 
 const WINDOW_MS = 10;
 
@@ -83,20 +80,20 @@ class App {
 
 interface Client {
   registry: Registry;
-  backend: RecordingBackend;
+  backend: Backend;
   log: LifecycleLog;
 }
 
 function client(app: App, clientId: string, options: RegistryOptions = {}): Client {
-  const backend = new RecordingBackend();
-  const registry = createRegistry({
+  const backend = new Backend();
+  const registry = makeRegistry({
     clientId,
     stalenessMs: 600_000,
-    logging: { level: 'silent' },
     memory: { sweepIntervalMs: 0 },
     bulk: { delayMs: WINDOW_MS },
     ...options,
     sse: {
+      enabled: true,
       EventSource,
       url: app.events,
       connectOnInit: false,
@@ -107,10 +104,9 @@ function client(app: App, clientId: string, options: RegistryOptions = {}): Clie
       ...options.sse,
     },
   });
-  onTestFinished(() => registry.dispose());
-  registry.createType('todo', { fetch: backend.item('todo') });
-  registry.createCollection('todos', { fetch: backend.collection('todos') });
-  return { registry, backend, log: lifecycleLog(registry) };
+  registry.createType('todo', { fetch: backend.itemFetcher('todo') });
+  registry.createCollection('todos', { fetch: backend.collectionFetcher('todos') });
+  return { registry, backend, log: recordLifecycle(registry) };
 }
 
 function settled({ registry }: Client): Promise<void> {
@@ -154,7 +150,7 @@ describe('the registry on the directive hub', () => {
     expect(seq).toBe(1);
     expect(c.log.details('sse:message')).toEqual([{ audience: 'global', seq: 1, source: null }]);
     expect(c.backend.itemRequests()).toEqual(['todo:1@default']);
-    expect(c.backend.collections('todos')).toHaveLength(1);
+    expect(c.backend.collectionCalls('todos')).toHaveLength(1);
     expect(todo.data).not.toEqual(before);
     expect(todo.meta.status).toBe('fresh');
     // Todo 99 was never read: directives never create state.
@@ -269,7 +265,7 @@ describe('the registry on the directive hub', () => {
     expect(c.log.count('sse:message')).toBe(1);
     // One refetch from envelope 1, one from the resync; the collection only from the resync.
     expect(c.backend.itemRequests()).toEqual(['todo:1@default', 'todo:1@default']);
-    expect(c.backend.collections('todos')).toHaveLength(1);
+    expect(c.backend.collectionCalls('todos')).toHaveLength(1);
 
     await app.hub.emit([refreshItem('todo', 99)]);
     await c.log.until('sse:message', 2);

@@ -1,32 +1,35 @@
 // The two silent-loss reproductions, with real processes (SPEC §1.2, §3 Stream, §4): each now ends in a resync with reason `epoch`.
 import { EventSource } from 'eventsource';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { createRegistry, type Registry } from '../src/index';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Registry } from '../src/index';
 import { createDirectiveHub, type DirectiveHub } from '../src/server/index';
 import { redisBackplane } from '../src/server/redis';
+import { Backend } from './support/backend';
 import { type HubChild, startHubChild } from './support/hub-child';
+import { type LifecycleLog, recordLifecycle } from './support/lifecycle';
 import { type RedisServer, startRedisServer } from './support/redis-server';
+import { makeRegistry } from './support/registry';
 import { type HubServer, startHubServer } from './support/server-harness';
 import { waitUntil } from './support/sse-test-server';
-import { type LifecycleLog, lifecycleLog, RecordingBackend, refreshItem } from './support/stream-fixtures';
+import { refreshItem } from './support/stream-fixtures';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy';
 
 interface Client {
   registry: Registry;
-  backend: RecordingBackend;
+  backend: Backend;
   log: LifecycleLog;
 }
 
 function client(url: string): Client {
-  const backend = new RecordingBackend();
-  const registry = createRegistry({
+  const backend = new Backend();
+  const registry = makeRegistry({
     clientId: 'away',
     stalenessMs: 600_000,
-    logging: { level: 'silent' },
     memory: { sweepIntervalMs: 0 },
     bulk: { delayMs: 10 },
     sse: {
+      enabled: true,
       EventSource,
       url,
       connectOnInit: false,
@@ -37,9 +40,8 @@ function client(url: string): Client {
       resyncWindowMs: 600_000,
     },
   });
-  onTestFinished(() => registry.dispose());
-  registry.createType('todo', { fetch: backend.item('todo') });
-  return { registry, backend, log: lifecycleLog(registry) };
+  registry.createType('todo', { fetch: backend.itemFetcher('todo') });
+  return { registry, backend, log: recordLifecycle(registry) };
 }
 
 /** Reads todo 1 (so it is active), lets the read settle, then connects and waits for the hello. */
@@ -90,7 +92,7 @@ describe('reproduction 1: an in-memory hub killed and restarted while the client
     const c = client(`http://127.0.0.1:${port}/events`);
     await primeAndConnect(c);
     await hub.emit([refreshItem('todo', '1')]);
-    await waitUntil(() => c.backend.items('todo').length === 1, 'the directive refetches todo 1');
+    await waitUntil(() => c.backend.itemCalls('todo').length === 1, 'the directive refetches todo 1');
     await settled(c);
 
     await hub.kill();

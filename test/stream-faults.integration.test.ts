@@ -1,15 +1,12 @@
 // The registry's stream under faults (SPEC §1.2, §3 "Stream"): a real node:http SSE server on 127.0.0.1 and the `eventsource` client.
 import { EventSource } from 'eventsource';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { createRegistry, type Registry, type RegistryOptions } from '../src/index';
+import type { Registry, RegistryOptions } from '../src/index';
+import { Backend } from './support/backend';
+import { type LifecycleLog, recordLifecycle } from './support/lifecycle';
+import { makeRegistry } from './support/registry';
 import { SseTestServer, waitUntil } from './support/sse-test-server';
-import {
-  type LifecycleLog,
-  lifecycleLog,
-  RecordingBackend,
-  refreshCollection,
-  refreshItem,
-} from './support/stream-fixtures';
+import { refreshCollection, refreshItem } from './support/stream-fixtures';
 
 const INITIAL_RETRY_MS = 20;
 const MAX_RETRY_MS = 200;
@@ -21,7 +18,7 @@ const CLIENT_ID = 'client-faults';
 
 interface Client {
   registry: Registry;
-  backend: RecordingBackend;
+  backend: Backend;
   log: LifecycleLog;
 }
 
@@ -30,15 +27,15 @@ interface Client {
  * fetches, `user` a bulkFetch, `todos` is a collection.
  */
 function client(url: string, options: RegistryOptions = {}): Client {
-  const backend = new RecordingBackend();
-  const registry = createRegistry({
+  const backend = new Backend();
+  const registry = makeRegistry({
     clientId: CLIENT_ID,
     stalenessMs: 600_000,
-    logging: { level: 'silent' },
     memory: { sweepIntervalMs: 0 },
     bulk: { delayMs: WINDOW_MS },
     ...options,
     sse: {
+      enabled: true,
       EventSource,
       url,
       connectOnInit: false,
@@ -49,11 +46,10 @@ function client(url: string, options: RegistryOptions = {}): Client {
       ...options.sse,
     },
   });
-  onTestFinished(() => registry.dispose());
-  registry.createType('todo', { fetch: backend.item('todo') });
-  registry.createType('user', { fetch: backend.item('user'), bulkFetch: backend.bulk('user') });
-  registry.createCollection('todos', { fetch: backend.collection('todos') });
-  return { registry, backend, log: lifecycleLog(registry) };
+  registry.createType('todo', { fetch: backend.itemFetcher('todo') });
+  registry.createType('user', { fetch: backend.itemFetcher('user'), bulkFetch: backend.bulkFetcher('user') });
+  registry.createCollection('todos', { fetch: backend.collectionFetcher('todos') });
+  return { registry, backend, log: recordLifecycle(registry) };
 }
 
 /** Reads, waits until nothing is in flight, then forgets the calls the reads made. */
@@ -136,7 +132,7 @@ describe('the registry on a real SSE server', () => {
     server.emit([refreshCollection('todos')]);
     await c.log.until('sse:message', 3);
     await settled(c);
-    expect(c.backend.collections('todos')).toHaveLength(3);
+    expect(c.backend.collectionCalls('todos')).toHaveLength(3);
     expect(c.log.count('sse:gap')).toBe(0);
     expect(c.log.count('sse:resync-scheduled')).toBe(0);
   });
@@ -169,7 +165,7 @@ describe('the registry on a real SSE server', () => {
 
     await c.log.until('sse:resync-dispatch');
     await settled(c);
-    expect(c.backend.collections('todos')).toHaveLength(1);
+    expect(c.backend.collectionCalls('todos')).toHaveLength(1);
     expect(c.backend.itemRequests()).toEqual(['todo:1@default']);
 
     // The server's new numbering is followed without another gap.
@@ -218,7 +214,7 @@ describe('the registry on a real SSE server', () => {
 
     // Envelopes 1 and 3 refetched what they named; the resync refetched every active entry, the lost todo 2 too.
     expect(c.backend.itemRequests().sort()).toEqual(['todo:1@default', 'todo:1@default', 'todo:2@default']);
-    expect(c.backend.collections('todos')).toHaveLength(2);
+    expect(c.backend.collectionCalls('todos')).toHaveLength(2);
 
     server.emit([]);
     await c.log.until('sse:message', 3);
@@ -301,7 +297,7 @@ describe('the registry on a real SSE server', () => {
       { reason: `frame of ${huge.length} bytes exceeds maxFrameBytes (512)`, bytes: huge.length },
     ]);
     expect(c.log.details('sse:message')).toEqual([{ audience: 'global', seq: 1, source: null }]);
-    expect(c.backend.collections('todos')).toHaveLength(1);
+    expect(c.backend.collectionCalls('todos')).toHaveLength(1);
     expect(c.log.count('sse:error')).toBe(0);
     expect(c.log.count('sse:open')).toBe(1);
     expect(server.requests).toHaveLength(1);
@@ -363,18 +359,18 @@ describe('the registry on a real SSE server', () => {
     const refetchedUsers = [...touchedUsers].filter((id) => activeUsers.has(id)).sort();
     const refetchedPages = [...touchedPages].filter((page) => activePages.has(page)).sort();
     expect(refetchedUsers.length).toBeGreaterThan(MAX_BATCH);
-    expect(c.backend.items()).toEqual([]);
-    expect(c.backend.bulks('user')).toHaveLength(Math.ceil(refetchedUsers.length / MAX_BATCH));
-    expect(c.backend.bulks('user').every((call) => call.ids.length <= MAX_BATCH)).toBe(true);
+    expect(c.backend.itemCalls()).toEqual([]);
+    expect(c.backend.bulkCalls('user')).toHaveLength(Math.ceil(refetchedUsers.length / MAX_BATCH));
+    expect(c.backend.bulkCalls('user').every((call) => call.ids.length <= MAX_BATCH)).toBe(true);
     expect(
       c.backend
-        .bulks('user')
+        .bulkCalls('user')
         .flatMap((call) => call.ids)
         .sort(),
     ).toEqual(refetchedUsers);
     expect(
       c.backend
-        .collections('todos')
+        .collectionCalls('todos')
         .map((call) => call.params.page as number)
         .sort(),
     ).toEqual(refetchedPages);
@@ -416,7 +412,7 @@ describe('the registry on a real SSE server', () => {
     await c.log.until('sse:message', 2);
     await settled(c);
     expect(c.log.details('sse:message').at(-1)).toEqual({ audience: 'team-a', seq: 1, source: null });
-    expect(c.backend.collections('todos')).toHaveLength(1);
+    expect(c.backend.collectionCalls('todos')).toHaveLength(1);
 
     // Options that do not change where the stream comes from leave the connection alone.
     c.registry.configureSse({ resyncJitterMaxMs: JITTER_MAX_MS + 10, initialRetryMs: 30 });

@@ -1,25 +1,12 @@
 // The stream as the registry reads it (SPEC §1.2, §3 "Stream"): envelopes fed through ingestEnvelope, on fake timers.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  createRegistry,
-  type EventSourceLike,
-  type Registry,
-  type RegistryOptions,
-  type ResyncContext,
-  type SseOptions,
-} from '../src/index';
-import {
-  envelope,
-  hello,
-  type LifecycleLog,
-  lifecycleLog,
-  RecordingBackend,
-  refreshCollection,
-  refreshItem,
-} from './support/stream-fixtures';
+import { describe, expect, it, vi } from 'vitest';
+import type { EventSourceLike, Registry, RegistryOptions, ResyncContext, SseOptions } from '../src/index';
+import { Backend } from './support/backend';
+import { withFakeClock } from './support/clock';
+import { prime, testRegistry, WINDOW_MS } from './support/directive-fixtures';
+import { type LifecycleLog, recordLifecycle } from './support/lifecycle';
+import { envelope, hello, refreshCollection, refreshItem } from './support/stream-fixtures';
 
-/** The coordinator's window (`bulk.delayMs` default). */
-const WINDOW_MS = 50;
 /** Jitter bounds equal, so a resync's delay is exact. */
 const JITTER_MS = 1000;
 const RESYNC_WINDOW_MS = 10_000;
@@ -29,12 +16,10 @@ const CLIENT_ID = 'client-me';
 
 interface Setup {
   registry: Registry;
-  backend: RecordingBackend;
+  backend: Backend;
   log: LifecycleLog;
   onResync: ReturnType<typeof vi.fn<(context: ResyncContext) => boolean | undefined>>;
 }
-
-let registry: Registry | undefined;
 
 /**
  * `todo`: levels default and extra (no conversion), single fetches. `user`: default only, with
@@ -45,16 +30,13 @@ function setup(
   options: RegistryOptions = {},
   resyncAnswer: boolean | undefined = undefined,
 ): Setup {
-  const backend = new RecordingBackend();
+  const backend = new Backend();
   const onResync = vi.fn((_context: ResyncContext) => resyncAnswer);
-  registry = createRegistry({
+  const registry = testRegistry({
     clientId: CLIENT_ID,
     stalenessMs: STALENESS_MS,
-    logging: { level: 'silent' },
-    memory: { sweepIntervalMs: 0 },
     ...options,
     sse: {
-      enabled: false,
       resyncJitterMinMs: JITTER_MS,
       resyncJitterMaxMs: JITTER_MS,
       resyncWindowMs: RESYNC_WINDOW_MS,
@@ -63,33 +45,18 @@ function setup(
     },
   });
   registry.createType('todo', {
-    fetch: backend.item('todo'),
-    levels: { extra: { fetch: backend.item('todo') } },
+    fetch: backend.itemFetcher('todo'),
+    levels: { extra: { fetch: backend.itemFetcher('todo') } },
   });
-  registry.createType('user', { fetch: backend.item('user'), bulkFetch: backend.bulk('user') });
-  registry.createCollection('todos', { fetch: backend.collection('todos') });
-  return { registry, backend, log: lifecycleLog(registry), onResync };
-}
-
-/** Reads, lets the reads' fetches settle, then forgets their calls. */
-async function prime(backend: RecordingBackend, read: () => void): Promise<void> {
-  read();
-  await vi.advanceTimersByTimeAsync(WINDOW_MS);
-  backend.reset();
+  registry.createType('user', { fetch: backend.itemFetcher('user'), bulkFetch: backend.bulkFetcher('user') });
+  registry.createCollection('todos', { fetch: backend.collectionFetcher('todos') });
+  return { registry, backend, log: recordLifecycle(registry), onResync };
 }
 
 const advance = (ms: number) => vi.advanceTimersByTimeAsync(ms);
 const lastSeq = (r: Registry) => r.state().sse.lastSeq;
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-
-afterEach(() => {
-  registry?.dispose();
-  registry = undefined;
-  vi.useRealTimers();
-});
+withFakeClock();
 
 describe('sequence tracking', () => {
   it('the first envelope only sets the baseline, and its directives still apply', async () => {
@@ -99,7 +66,7 @@ describe('sequence tracking', () => {
     registry.ingestEnvelope(envelope(7, [refreshCollection('todos')]));
     await advance(WINDOW_MS);
 
-    expect(backend.collections('todos')).toHaveLength(1);
+    expect(backend.collectionCalls('todos')).toHaveLength(1);
     expect(lastSeq(registry)).toEqual({ global: 7 });
     expect(log.count('sse:gap')).toBe(0);
     expect(log.count('sse:resync-scheduled')).toBe(0);
@@ -194,7 +161,7 @@ describe('audiences', () => {
     expect(lastSeq(registry)).toEqual({ 'team-a': 2 });
     expect(log.details('sse:message').map((detail) => detail.audience)).toEqual(['global', 'team-a']);
     expect(log.count('sse:gap')).toBe(0);
-    expect(backend.collections('todos')).toHaveLength(1);
+    expect(backend.collectionCalls('todos')).toHaveLength(1);
   });
 });
 
@@ -243,7 +210,7 @@ describe('gaps and resyncs', () => {
     await advance(JITTER_MS * 3);
     expect(log.count('sse:resync-dispatch')).toBe(1);
     expect(backend.itemRequests()).toEqual(['todo:1@default']);
-    expect(backend.collections('todos')).toHaveLength(1);
+    expect(backend.collectionCalls('todos')).toHaveLength(1);
     expect(lastSeq(registry)).toEqual({ global: 6 });
   });
 
@@ -299,7 +266,7 @@ describe('gaps and resyncs', () => {
     expect(log.count('sse:gap')).toBe(1);
     expect(log.count('sse:resync-dispatch')).toBe(1);
     await advance(WINDOW_MS);
-    expect(backend.collections('todos')).toHaveLength(1);
+    expect(backend.collectionCalls('todos')).toHaveLength(1);
   });
 
   it('a hello with resumed: true is not a gap: the replayed envelopes follow and apply once each', async () => {
@@ -348,7 +315,7 @@ describe('gaps and resyncs', () => {
     expect(onResync.mock.calls[0]![0].reason).toBe('reset');
     expect(log.count('sse:resync-dispatch')).toBe(1);
     await advance(WINDOW_MS);
-    expect(backend.collections('todos')).toHaveLength(1);
+    expect(backend.collectionCalls('todos')).toHaveLength(1);
     expect(log.details('sse:gap').filter((detail) => detail.reason === 'gap')).toEqual([]);
     expect(lastSeq(registry)).toEqual({ global: 3 });
   });
@@ -383,7 +350,7 @@ describe('gaps and resyncs', () => {
     await advance(JITTER_MS + WINDOW_MS);
 
     expect(log.count('sse:resync-dispatch')).toBe(1);
-    expect(backend.collections('todos')).toHaveLength(1);
+    expect(backend.collectionCalls('todos')).toHaveLength(1);
   });
 
   it('disconnectSse cancels a pending resync', async () => {
@@ -545,7 +512,7 @@ describe('junk', () => {
     registry.ingestEnvelope(JSON.stringify(envelope(1, [refreshCollection('todos')])));
     await advance(WINDOW_MS);
 
-    expect(backend.collections('todos')).toHaveLength(1);
+    expect(backend.collectionCalls('todos')).toHaveLength(1);
     expect(log.count('sse:junk')).toBe(0);
   });
 
@@ -588,7 +555,7 @@ describe('resync', () => {
 
     expect(
       backend
-        .collections('todos')
+        .collectionCalls('todos')
         .map((call) => JSON.stringify(call.params))
         .sort(),
     ).toEqual(['{"page":1}', '{"page":2,"filter":{"done":true}}', '{}']);
@@ -634,8 +601,8 @@ describe('resync', () => {
     void registry.resync();
     await advance(WINDOW_MS);
 
-    expect(backend.items()).toEqual([]);
-    expect(backend.bulks('user').map((call) => call.ids)).toEqual([['1', '2'], ['3', '4'], ['5']]);
+    expect(backend.itemCalls()).toEqual([]);
+    expect(backend.bulkCalls('user').map((call) => call.ids)).toEqual([['1', '2'], ['3', '4'], ['5']]);
     expect(log.details('bulk:flush').at(-1)).toEqual({
       type: 'user',
       level: 'default',
@@ -656,7 +623,7 @@ describe('resync', () => {
     await advance(WINDOW_MS);
 
     expect(backend.itemRequests()).toEqual(['todo:1@default']);
-    expect(backend.collections('todos')).toHaveLength(1);
+    expect(backend.collectionCalls('todos')).toHaveLength(1);
   });
 });
 
@@ -689,7 +656,7 @@ describe('epochs', () => {
     expect(onResync).toHaveBeenCalledTimes(1);
     expect(onResync.mock.calls[0]![0].reason).toBe('epoch');
     await advance(WINDOW_MS);
-    expect(backend.collections('todos')).toHaveLength(1);
+    expect(backend.collectionCalls('todos')).toHaveLength(1);
     expect(log.count('sse:gap')).toBe(1);
   });
 

@@ -1,7 +1,8 @@
 // Contract: a refetch keeps every unchanged object's identity (SPEC §6 structural sharing), as a pure function.
 import { fc, test } from '@fast-check/vitest';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { shareStructure } from '../src/registry/structural-sharing';
+import { withFakeClock } from './support/clock';
 import { flush, makeRegistry } from './support/registry';
 
 const json = fc.jsonValue({ maxDepth: 4 });
@@ -78,12 +79,7 @@ describe('shareStructure', () => {
 });
 
 describe('refetches share structure', () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  withFakeClock();
 
   it('a refetch returning deep-equal data keeps data and every sub-object', async () => {
     const registry = makeRegistry();

@@ -2,8 +2,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EventSource } from 'eventsource';
-import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
-import { createRegistry, type LifecycleEvent, type Registry } from '../src/index';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { LifecycleEvent, Registry } from '../src/index';
 import {
   createDirectiveHub,
   type DirectiveHub,
@@ -11,6 +11,8 @@ import {
   respondWithDirectives,
 } from '../src/server/index';
 import { type Deferred, deferred } from './support/deferred';
+import { recordLifecycle } from './support/lifecycle';
+import { makeRegistry } from './support/registry';
 import { type AddToCart, addToCart, shopGraph } from './support/shop-graph';
 import { waitUntil } from './support/sse-test-server';
 
@@ -66,20 +68,16 @@ class Shop {
 }
 
 function client(base: string, clientId: string): { registry: Registry; events: LifecycleEvent[] } {
-  const registry = createRegistry({
+  const registry = makeRegistry({
     clientId,
     fetch: globalThis.fetch,
-    logging: { level: 'silent' },
     bulk: { delayMs: 10 },
-    sse: { EventSource, url: `${base}/events`, initialRetryMs: 20 },
+    sse: { enabled: true, EventSource, url: `${base}/events`, initialRetryMs: 20 },
   });
-  onTestFinished(() => registry.dispose());
   const get = async (path: string) => (await fetch(`${base}${path}`)).json();
   registry.createCollection('cart', { fetch: () => get('/api/cart') });
   registry.createType('product', { fetch: (id) => get(`/api/products/${id}`) });
-  const events: LifecycleEvent[] = [];
-  registry.onLifecycle('*', (event) => events.push(event));
-  return { registry, events };
+  return { registry, events: recordLifecycle(registry).events };
 }
 
 const settled = (registry: Registry, label: string) =>

@@ -1,7 +1,7 @@
 // VerityProvider and useRegistry: the registry a component tree reads through.
 import { createContext, createElement, type ReactNode, useContext } from 'react';
 import { VerityError } from '../protocol/errors';
-import type { Registry } from '../registry/registry';
+import type { Registry } from '../registry/registry-api';
 import type { AnySchemaRegistry, RegisteredSchema } from './schema';
 
 const RegistryContext = createContext<AnySchemaRegistry | null>(null);

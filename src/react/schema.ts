@@ -7,7 +7,7 @@ import type {
   Registry,
   RegistrySchema,
   TypeName,
-} from '../registry/registry';
+} from '../registry/registry-api';
 import type { CollectionData, CollectionMeta, ItemMeta } from '../registry/types';
 
 /**

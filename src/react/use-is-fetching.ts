@@ -1,6 +1,6 @@
 // useIsFetching: how many entries have a fetch in flight, optionally for one type or collection name.
 import { useCallback, useSyncExternalStore } from 'react';
-import type { Registry } from '../registry/registry';
+import type { Registry } from '../registry/registry-api';
 import { useRegistry } from './provider';
 import type { CollectionKey, ItemType, RegisteredSchema } from './schema';
 

@@ -1,4 +1,6 @@
 // Lifecycle events and change notifications: one fan-out loop, a throwing listener never disturbs others.
+
+import type { Entry } from './entry';
 import type { ChangeEvent, LifecycleEvent, LifecycleEventName, LogLevel } from './types';
 
 type LifecycleListener = (event: LifecycleEvent) => void;
@@ -108,4 +110,11 @@ export class Lifecycle {
       }
     }
   }
+}
+
+/** How events name an entry: type and id, or collection, params and params key. */
+export function entryDetail(entry: Entry): Record<string, unknown> {
+  return entry.owner.kind === 'item'
+    ? { type: entry.owner.name, id: entry.key }
+    : { name: entry.owner.name, params: entry.params, paramsKey: entry.key };
 }

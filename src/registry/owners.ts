@@ -1,11 +1,11 @@
-// Registered types and collections: validated config, level graph, staleness, and their entry index.
-import { createEntryMachine, type EntryEmitted } from '../machines/entry.machine';
+// Registered types and collections: validated config, level graph, staleness, their entry index and keys.
+import { createEntryMachine, type EntryEmitted, type StampedData } from '../machines/entry.machine';
 import { Stepper } from '../machines/stepper';
 import { VerityError } from '../protocol/errors';
-import { isItemId } from '../protocol/id';
+import { isItemId, itemIdKey } from '../protocol/id';
 import type { Entry, EntryHost, EntryOwner, EntryStepper } from './entry';
-import { buildLevelGraph, DEFAULT_LEVEL, type LevelGraph } from './level-graph';
-import { isPlainObject } from './params-key';
+import { buildLevelGraph, DEFAULT_LEVEL, type LevelGraph, normalizeLevel } from './level-graph';
+import { isPlainObject, paramsKey } from './params-key';
 import { shareStructure } from './structural-sharing';
 import type {
   BulkItemFetcher,
@@ -224,8 +224,70 @@ export function createCollectionOwner(
   };
 }
 
+/** The entry key of an item id (`7` and `'7'` are one item). */
+export function itemKey(type: string, id: unknown): string {
+  const key = itemIdKey(id);
+  if (key !== null) return key;
+  throw new VerityError(
+    'INVALID_ID',
+    `Item ids are non-empty strings or finite numbers; fetchItem('${type}', …) got ${describe(id)}.`,
+  );
+}
+
+/** A read's level: null or undefined is the default level; anything else must be declared. */
+export function levelNamed(owner: TypeOwner, level: unknown): string {
+  const name = normalizeLevel(level);
+  if (name === null || !owner.levels.has(name)) {
+    throw new VerityError(
+      'UNKNOWN_LEVEL',
+      `Type '${owner.name}' has no level '${String(level)}': declare it in createType('${owner.name}', { levels: { … } }).`,
+    );
+  }
+  return name;
+}
+
+/** The entry key of a collection read with `params`: the owner's key(params), else the stable params key. */
+export function collectionKey(owner: CollectionOwner, params: unknown): string {
+  if (params !== undefined && params !== null && !isPlainObject(params)) {
+    throw new VerityError(
+      'INVALID_PARAMS',
+      `Collection '${owner.name}' params must be a plain object (or null); got ${describe(params)}.`,
+    );
+  }
+  if (!owner.key) return paramsKey(params);
+  let key: unknown;
+  try {
+    key = owner.key((params ?? {}) as Params);
+  } catch (error) {
+    throw new VerityError('INVALID_PARAMS', `Collection '${owner.name}' key(params) threw.`, {
+      cause: error,
+    });
+  }
+  if (typeof key !== 'string') {
+    throw new VerityError('INVALID_PARAMS', `Collection '${owner.name}' key(params) must return a string.`);
+  }
+  return key;
+}
+
+/**
+ * A fetcher's answer for one entry, checked and stamped: the levels it satisfies (conversions gated by
+ * `checkIfExists`). Throws a VerityError when the answer has the wrong shape; the fetch then counts as failed.
+ */
+export function stampAnswer(owner: Owner, key: string, level: string, raw: unknown, at: number): StampedData {
+  if (owner.kind === 'collection') {
+    return { level, data: toCollectionData(owner.name, raw), stamps: [DEFAULT_LEVEL], at };
+  }
+  if (raw === undefined) {
+    throw new VerityError(
+      'INVALID_RESPONSE',
+      `Type '${owner.name}' fetch for id '${key}' (level '${level}') returned undefined; return the data or throw.`,
+    );
+  }
+  return { level, data: raw, stamps: owner.graph.stampsFor(level, raw), at };
+}
+
 /** `{ ids, count?, meta? }` or `{ items, meta? }` → the collection's data; anything else is an error. */
-export function toCollectionData(name: string, raw: unknown): CollectionData {
+function toCollectionData(name: string, raw: unknown): CollectionData {
   if (!isPlainObject(raw) && !(typeof raw === 'object' && raw !== null && !Array.isArray(raw))) {
     throw new VerityError(
       'INVALID_RESPONSE',

@@ -3,8 +3,7 @@ import { VerityError } from '../protocol/errors';
 import { deepEqual } from './deep-equal';
 import type { Entry } from './entry';
 import { type EntryView, predictedView } from './entry-view';
-import type { Logger } from './lifecycle';
-import type { LifecycleEventName } from './types';
+import { entryDetail, type Lifecycle, type Logger } from './lifecycle';
 
 /** A recorded decision that a name shows only truth while the mutation is pending (not an omission). */
 export type AwaitTruth = 'await-truth';
@@ -64,15 +63,6 @@ export function definePredictions<Names extends string, Input, Data = Record<Nam
   return predictions;
 }
 
-/** What the book needs from the registry. */
-export interface PredictionHost {
-  /** Cached entries of the types and collections with this name. */
-  entriesNamed(name: string): Iterable<Entry>;
-  emit(event: LifecycleEventName, detail: Record<string, unknown>): void;
-  describe(entry: Entry): Record<string, unknown>;
-  readonly logger: Logger;
-}
-
 type Transform = (current: unknown, input: unknown) => unknown;
 
 interface Pending {
@@ -91,16 +81,41 @@ const NONE: unique symbol = Symbol('no prediction');
  * an entry's view is, from the truth it holds then, so new truth rebases every pending prediction over it.
  */
 export class PredictionBook {
-  readonly #host: PredictionHost;
+  readonly #lifecycle: Lifecycle;
+  readonly #logger: Logger;
+  readonly #entriesNamed: (name: string) => Iterable<Entry>;
   #pending: Pending[] = [];
   #next = 0;
 
-  constructor(host: PredictionHost) {
-    this.#host = host;
+  /** `entriesNamed`: the cached entries of the type and the collection with this name. */
+  constructor(lifecycle: Lifecycle, logger: Logger, entriesNamed: (name: string) => Iterable<Entry>) {
+    this.#lifecycle = lifecycle;
+    this.#logger = logger;
+    this.#entriesNamed = entriesNamed;
+  }
+
+  /**
+   * Runs one mutation with its predictions: shown from now, rebased when `run` calls `responded` (its response
+   * is in, its directives about to apply), checked against the truth when it settles, withdrawn if it fails.
+   */
+  async during<T>(
+    options: MutateOptions | undefined,
+    run: (responded: () => void) => Promise<T>,
+  ): Promise<T> {
+    const pending = this.#start(options);
+    if (!pending) return run(() => {});
+    try {
+      const result = await run(() => this.#responded(pending));
+      this.#settle(pending);
+      return result;
+    } catch (error) {
+      this.#drop(pending, error);
+      throw error;
+    }
   }
 
   /** Checks the options before the request goes out; `null` when nothing is predicted. */
-  start(options: MutateOptions | undefined): Pending | null {
+  #start(options: MutateOptions | undefined): Pending | null {
     if (options?.predict === undefined) return null;
     if (!defined.has(options.predict)) {
       throw new VerityError(
@@ -123,7 +138,7 @@ export class PredictionBook {
    * The response is in and its directives are about to apply: record what was predicted over the truth held now.
    * From here on, truth that arrives for an entry is taken to include this mutation, so it is not applied again.
    */
-  responded(pending: Pending): void {
+  #responded(pending: Pending): void {
     if (pending.responded) return;
     const truth = new Map<Entry, unknown>();
     const expected = new Map<Entry, unknown>();
@@ -137,20 +152,20 @@ export class PredictionBook {
   }
 
   /** The mutation's directives have settled: compare truth with what was predicted, then stop predicting. */
-  settle(pending: Pending): void {
-    this.responded(pending);
+  #settle(pending: Pending): void {
+    this.#responded(pending);
     this.#end(pending);
     for (const [entry, predicted] of pending.responded!.expected) {
       if (entry.removed) continue;
       const truth = entry.view().data;
-      const detail = { mutation: pending.mutation, ...this.#host.describe(entry), predicted };
-      if (deepEqual(truth, predicted)) this.#host.emit('prediction:confirm', detail);
-      else this.#host.emit('prediction:correct', { ...detail, truth });
+      const detail = { mutation: pending.mutation, ...entryDetail(entry), predicted };
+      if (deepEqual(truth, predicted)) this.#lifecycle.emit('prediction:confirm', detail);
+      else this.#lifecycle.emit('prediction:correct', { ...detail, truth });
     }
   }
 
   /** The mutation failed: its guesses are withdrawn, whatever they were. */
-  drop(pending: Pending, error: unknown): void {
+  #drop(pending: Pending, error: unknown): void {
     const shown = new Map<Entry, unknown>();
     for (const entry of this.#entriesOf(pending)) {
       const predicted = entry.view().predicted;
@@ -159,9 +174,9 @@ export class PredictionBook {
     this.#end(pending);
     const reason = error instanceof Error ? error.message : String(error);
     for (const [entry, predicted] of shown) {
-      this.#host.emit('prediction:drop', {
+      this.#lifecycle.emit('prediction:drop', {
         mutation: pending.mutation,
-        ...this.#host.describe(entry),
+        ...entryDetail(entry),
         predicted,
         reason,
         error,
@@ -213,11 +228,7 @@ export class PredictionBook {
         pending.input,
       );
     } catch (error) {
-      this.#host.logger.log(
-        'warn',
-        `A prediction for '${entry.owner.name}' threw; showing truth only.`,
-        error,
-      );
+      this.#logger.log('warn', `A prediction for '${entry.owner.name}' threw; showing truth only.`, error);
       return NONE;
     }
   }
@@ -228,7 +239,7 @@ export class PredictionBook {
   }
 
   #entriesOf(pending: Pending): Entry[] {
-    return [...pending.transforms.keys()].flatMap((name) => [...this.#host.entriesNamed(name)]);
+    return [...pending.transforms.keys()].flatMap((name) => [...this.#entriesNamed(name)]);
   }
 
   #repaint(pending: Pending): void {

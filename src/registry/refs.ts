@@ -1,25 +1,20 @@
 // The live references reads return: thin views over a shared entry (refs are cheap; entries are shared).
 import type { AnyActorRef } from 'xstate';
 import type { Entry } from './entry';
+import type { EntryCache } from './entry-cache';
 import { addListener, type Listeners, notifyListeners, removeListener } from './listeners';
 import type { CollectionRef, CollectionSnapshot, ItemRef, ItemSnapshot, Params } from './types';
 
-/** What a ref may ask of the registry. */
-export interface RefHost {
-  refreshItem(entry: Entry, level: string): Promise<void>;
-  refreshCollection(entry: Entry): Promise<void>;
-  remove(entry: Entry): void;
-  /** Reads `params` of the same collection and returns its entry. */
-  readCollection(name: string, params: Params | null | undefined): Entry;
-}
+/** What a ref asks of the cache its entry lives in: refresh, remove, read other params. */
+type RefCache = Pick<EntryCache, 'refreshItem' | 'refreshCollection' | 'remove' | 'readCollection'>;
 
 export class ItemRefImpl<TData> implements ItemRef<TData> {
-  readonly #host: RefHost;
+  readonly #cache: RefCache;
   readonly #entry: Entry;
   readonly level: string;
 
-  constructor(host: RefHost, entry: Entry, level: string) {
-    this.#host = host;
+  constructor(cache: RefCache, entry: Entry, level: string) {
+    this.#cache = cache;
     this.#entry = entry;
     this.level = level;
   }
@@ -62,22 +57,22 @@ export class ItemRefImpl<TData> implements ItemRef<TData> {
   }
 
   refresh(): Promise<void> {
-    return this.#host.refreshItem(this.#entry, this.level);
+    return this.#cache.refreshItem(this.#entry, this.level);
   }
 
   remove(): void {
-    this.#host.remove(this.#entry);
+    this.#cache.remove(this.#entry);
   }
 }
 
 export class CollectionRefImpl<TMeta> implements CollectionRef<TMeta> {
-  readonly #host: RefHost;
+  readonly #cache: RefCache;
   #entry: Entry;
   #listeners: Listeners = null;
   #unsubscribe: (() => void) | null = null;
 
-  constructor(host: RefHost, entry: Entry) {
-    this.#host = host;
+  constructor(cache: RefCache, entry: Entry) {
+    this.#cache = cache;
     this.#entry = entry;
   }
 
@@ -126,15 +121,15 @@ export class CollectionRefImpl<TMeta> implements CollectionRef<TMeta> {
   }
 
   refresh(): Promise<void> {
-    return this.#host.refreshCollection(this.#entry);
+    return this.#cache.refreshCollection(this.#entry);
   }
 
   remove(): void {
-    this.#host.remove(this.#entry);
+    this.#cache.remove(this.#entry);
   }
 
   setParams(params: Params | null | undefined): void {
-    const next = this.#host.readCollection(this.name, params);
+    const next = this.#cache.readCollection(this.name, params);
     if (next === this.#entry) return;
     // Subscribers follow the ref to its new param set; the old entry's late responses stay with it.
     const hadSubscription = this.#unsubscribe !== null;

@@ -1,12 +1,19 @@
 // The mutation helper: tag the request, read directives from the body and the header, apply, then resolve.
 import { VerityError } from '../protocol/errors';
-import { DIRECTIVES_HEADER } from '../protocol/names';
+import { CLIENT_ID_HEADER, DIRECTIVE_REQUEST_HEADER, DIRECTIVES_HEADER } from '../protocol/names';
 import type { ApplyReport } from '../registry/types';
 
-export interface MutateHost {
-  fetch: typeof globalThis.fetch | undefined;
-  headers(extra: Record<string, string>): Record<string, string>;
-  apply(directives: unknown[]): Promise<ApplyReport>;
+/** The headers that tag a request as this client's, over the caller's own (`extra`). */
+export function verityHeaders(clientId: string, extra: Record<string, string>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  // Header names are case-insensitive: a caller's own spelling of ours must not be sent twice.
+  for (const [name, value] of Object.entries(extra)) {
+    const lower = name.toLowerCase();
+    if (lower !== CLIENT_ID_HEADER.toLowerCase() && lower !== DIRECTIVE_REQUEST_HEADER.toLowerCase()) {
+      headers[name] = value;
+    }
+  }
+  return { ...headers, [CLIENT_ID_HEADER]: clientId, [DIRECTIVE_REQUEST_HEADER]: 'send me directives' };
 }
 
 /**
@@ -14,11 +21,15 @@ export interface MutateHost {
  * set over them. Header names are case-insensitive: merging plain objects would send a Verity header the caller
  * also passed twice ("a, a"), and a server echoing that as the envelope's source would defeat the own-echo skip.
  */
-function requestHeaders(host: MutateHost, input: RequestInfo | URL, init: RequestInit): Headers {
+function requestHeaders(
+  verity: Record<string, string>,
+  input: RequestInfo | URL,
+  init: RequestInit,
+): Headers {
   const own =
     init.headers ?? (typeof Request === 'function' && input instanceof Request ? input.headers : undefined);
   const headers = new Headers(own);
-  for (const [name, value] of Object.entries(host.headers({}))) headers.set(name, value);
+  for (const [name, value] of Object.entries(verity)) headers.set(name, value);
   return headers;
 }
 
@@ -50,19 +61,21 @@ function collectDirectives(body: unknown, header: string | null): unknown[] {
   return found;
 }
 
+/** Sends the request with the Verity headers (`verity`), then hands the directives it carried to `apply`. */
 export async function mutate<TBody>(
-  host: MutateHost,
+  fetchImpl: typeof globalThis.fetch | undefined,
+  verity: Record<string, string>,
   input: RequestInfo | URL,
-  init: RequestInit = {},
+  init: RequestInit,
+  apply: (directives: unknown[]) => Promise<ApplyReport>,
 ): Promise<TBody> {
-  const fetchImpl = host.fetch;
   if (typeof fetchImpl !== 'function') {
     throw new VerityError(
       'INVALID_OPTIONS',
       'No fetch available: pass createRegistry({ fetch }) to use mutate().',
     );
   }
-  const response = await fetchImpl(input, { ...init, headers: requestHeaders(host, input, init) });
+  const response = await fetchImpl(input, { ...init, headers: requestHeaders(verity, input, init) });
   const text = await response.text();
   let body: unknown = text;
   if (text !== '') {
@@ -75,7 +88,7 @@ export async function mutate<TBody>(
     body = null;
   }
   const directives = collectDirectives(body, response.headers.get(DIRECTIVES_HEADER));
-  if (directives.length > 0) await host.apply(directives);
+  if (directives.length > 0) await apply(directives);
   if (!response.ok) {
     throw new VerityError('HTTP_ERROR', `Mutation failed with HTTP ${response.status}.`, {
       status: response.status,

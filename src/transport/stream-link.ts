@@ -19,24 +19,30 @@ import { type GapInfo, scheduleResyncs } from './resync-scheduler';
 import { SequenceTracker } from './sequence';
 import { type SseSignal, sseStream } from './sse-stream';
 
+/** What the link asks of the registry: directives to apply, resyncs to run. */
 export interface StreamLinkHost {
-  readonly registry: {
-    applyDirectives(directives: unknown, options?: ApplyOptions): Promise<ApplyReport>;
-  };
+  /** What a custom directive source is handed as `applyDirectives`. */
+  applyDirectives(directives: unknown, options?: ApplyOptions): Promise<ApplyReport>;
+  /** A stream envelope's directives, with its source and the audience it came in on. */
+  applyEnvelope(directives: unknown, source: string | undefined, audience: string): Promise<ApplyReport>;
+  resync(context: ResyncContext): Promise<void>;
+}
+
+/** The link's settings and the registry's event and log channels. */
+export interface StreamLinkSetup {
   readonly settings: SseSettings;
   /** `sse.url` or `sse.enabled: true` was given: staying offline for want of an EventSource deserves a warning. */
   readonly requested: boolean;
   readonly lifecycle: Lifecycle;
   readonly logger: Logger;
   readonly clientId: string;
-  applyEnvelope(directives: unknown, source: string | undefined, audience: string): Promise<ApplyReport>;
-  resync(context: ResyncContext): Promise<void>;
 }
 
 type Phase = 'idle' | 'connecting' | 'open' | 'retrying';
 
 export class StreamLink {
   readonly #host: StreamLinkHost;
+  readonly #setup: StreamLinkSetup;
   #settings: SseSettings;
   readonly #tracker: SequenceTracker;
   #gaps = new Subject<GapInfo>();
@@ -49,9 +55,10 @@ export class StreamLink {
   #disposed = false;
   #detachBrowser: (() => void) | null = null;
 
-  constructor(host: StreamLinkHost) {
+  constructor(host: StreamLinkHost, setup: StreamLinkSetup) {
     this.#host = host;
-    this.#settings = host.settings;
+    this.#setup = setup;
+    this.#settings = setup.settings;
     this.#tracker = new SequenceTracker(this.#settings.audience);
     this.#watchResyncs();
   }
@@ -59,7 +66,7 @@ export class StreamLink {
   start(): void {
     this.#detachBrowser = this.#watchBrowser();
     if (!this.#settings.EventSource) {
-      if (this.#host.requested) this.#warnNoEventSource();
+      if (this.#setup.requested) this.#warnNoEventSource();
       return;
     }
     if (this.#settings.enabled && this.#settings.connectOnInit) this.connect();
@@ -113,7 +120,7 @@ export class StreamLink {
     this.#phase = 'connecting';
     this.#connection = sseStream({
       url: settings.url,
-      clientId: this.#host.clientId,
+      clientId: this.#setup.clientId,
       audience: settings.audience,
       clientIdParam: settings.clientIdParam,
       audienceParam: settings.audienceParam,
@@ -130,7 +137,7 @@ export class StreamLink {
   /** Closes the connection and cancels pending reconnects and resyncs; always reported, connected or not. */
   disconnect(): void {
     const wasConnected = this.#close();
-    this.#host.lifecycle.emit('sse:disconnect', { reason: 'requested', wasConnected });
+    this.#setup.lifecycle.emit('sse:disconnect', { reason: 'requested', wasConnected });
     this.#cancelResync();
   }
 
@@ -144,7 +151,7 @@ export class StreamLink {
   }
 
   configure(partial: SseOptions): void {
-    const { logger } = this.#host;
+    const { logger } = this.#setup;
     if (typeof partial !== 'object' || partial === null || Array.isArray(partial)) {
       logger.log('warn', `configureSse needs an object of SSE options, got ${kindOf(partial)}; ignored.`);
       return;
@@ -212,13 +219,13 @@ export class StreamLink {
     try {
       cleanup = source.connect({
         ingestEnvelope: (envelope) => this.ingest(envelope),
-        applyDirectives: (directives, options) => this.#host.registry.applyDirectives(directives, options),
-        clientId: this.#host.clientId,
+        applyDirectives: (directives, options) => this.#host.applyDirectives(directives, options),
+        clientId: this.#setup.clientId,
       });
     } catch (error) {
       this.#customFailed = true;
-      this.#host.lifecycle.emit('sse:error', { error });
-      this.#host.logger.log(
+      this.#setup.lifecycle.emit('sse:error', { error });
+      this.#setup.logger.log(
         'warn',
         'The directive source threw from connect(); the registry stays offline until configureDirectiveSource or configureSse replaces it.',
         error,
@@ -230,7 +237,7 @@ export class StreamLink {
   }
 
   #warnNoEventSource(): void {
-    this.#host.logger.log(
+    this.#setup.logger.log(
       'warn',
       'SSE is offline: no EventSource exists here. Pass one as createRegistry({ sse: { EventSource } }) (option sse.EventSource; in Node, the eventsource package).',
     );
@@ -249,7 +256,7 @@ export class StreamLink {
   /** `#close`, reporting `sse:disconnect` when a connection ended. */
   #closeReported(): void {
     if (this.#close())
-      this.#host.lifecycle.emit('sse:disconnect', { reason: 'requested', wasConnected: true });
+      this.#setup.lifecycle.emit('sse:disconnect', { reason: 'requested', wasConnected: true });
   }
 
   #closeCustom(): void {
@@ -259,12 +266,12 @@ export class StreamLink {
     try {
       cleanup();
     } catch (error) {
-      this.#host.logger.log('error', 'A directive source cleanup threw.', error);
+      this.#setup.logger.log('error', 'A directive source cleanup threw.', error);
     }
   }
 
   #onSignal(signal: SseSignal): void {
-    const { lifecycle } = this.#host;
+    const { lifecycle } = this.#setup;
     switch (signal.type) {
       case 'open':
         this.#phase = 'open';
@@ -284,7 +291,7 @@ export class StreamLink {
   }
 
   #handle(message: StreamMessage): void {
-    const { lifecycle } = this.#host;
+    const { lifecycle } = this.#setup;
     // The tracker defaults to the audience configured at start; an unlabelled message is the current audience's.
     const observation = this.#tracker.observe(
       message.audience === undefined ? { ...message, audience: this.#settings.audience } : message,
@@ -330,8 +337,8 @@ export class StreamLink {
   }
 
   #junk(reason: string, bytes: number): void {
-    this.#host.lifecycle.emit('sse:junk', { reason, bytes });
-    this.#host.logger.log('warn', `Ignored a stream frame: ${reason}`);
+    this.#setup.lifecycle.emit('sse:junk', { reason, bytes });
+    this.#setup.logger.log('warn', `Ignored a stream frame: ${reason}`);
   }
 
   #watchResyncs(): void {
@@ -354,7 +361,7 @@ export class StreamLink {
         try {
           proceed = this.#settings.onResync?.(context) !== false;
         } catch (error) {
-          this.#host.logger.log('error', 'onResync threw; resyncing anyway.', error);
+          this.#setup.logger.log('error', 'onResync threw; resyncing anyway.', error);
         }
         if (proceed) void this.#host.resync(context);
       });

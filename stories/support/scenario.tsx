@@ -1,14 +1,16 @@
-// The frame every scenario story shares: a registry on a fake server, the story's UI, and what to watch
-// (entry states, the request log and the directive/stream log), each in a panel with a data-testid for `play`.
+// The frame every scenario story shares: a registry whose fetchers call the story's msw-mocked API, the story's UI,
+// and what to watch (entry states, the API's request log, the directive/stream log), each in a panel with a
+// data-testid for `play`.
 import { type ReactNode, useContext, useEffect, useReducer, useState } from 'react';
 import { createRegistry, type LifecycleEvent, type Registry, type RegistryOptions } from '../../src/index';
 import { VerityProvider } from '../../src/react/index';
-import { FakeServer } from './fake-server';
 import { InspectorContext, inspectOption } from './inspector';
+import type { StorySchema } from './schema';
+import type { TodoApi } from './todo-api';
 
 export interface Scenario {
-  readonly registry: Registry;
-  readonly server: FakeServer;
+  readonly registry: Registry<StorySchema>;
+  readonly api: TodoApi;
   readonly events: LifecycleEvent[];
 }
 
@@ -16,13 +18,13 @@ const WATCHED = /^(directive:|sse:|cache:evict|bulk:flush)/;
 
 /** Creates the scenario once per mount (and disposes it on unmount); `setup` registers types and collections. */
 export function useScenario(
-  setup: (scenario: Scenario) => void,
+  api: TodoApi,
+  setup: (registry: Registry<StorySchema>) => void,
   options: RegistryOptions = {},
-  server: () => FakeServer = () => new FakeServer(),
 ): Scenario {
   const inspect = inspectOption(useContext(InspectorContext));
   const [scenario] = useState(() => {
-    const registry = createRegistry({
+    const registry = createRegistry<StorySchema>({
       sse: { enabled: false },
       logging: { level: 'silent' },
       bulk: { delayMs: 20 },
@@ -33,9 +35,8 @@ export function useScenario(
     registry.onLifecycle('*', (event) => {
       if (WATCHED.test(event.event)) events.push(event);
     });
-    const created: Scenario = { registry, server: server(), events };
-    setup(created);
-    return created;
+    setup(registry);
+    return { registry, api, events };
   });
   useEffect(() => () => scenario.registry.dispose(), [scenario]);
   return scenario;
@@ -48,7 +49,7 @@ function useWatch(scenario: Scenario): void {
     const stops = [
       scenario.registry.onChange(bump),
       scenario.registry.onLifecycle('*', bump),
-      scenario.server.subscribe(bump),
+      scenario.api.subscribe(bump),
     ];
     return () => {
       for (const stop of stops) stop();
@@ -106,10 +107,11 @@ export function ScenarioFrame({
             </ul>
           </section>
           <section style={panel}>
-            <strong>Requests ({scenario.server.requests.length})</strong>
+            <strong>Requests ({scenario.api.log.length})</strong>
             <ol data-testid="requests">
-              {scenario.server.requests.map((request) => (
-                <li key={request.n}>{request.what}</li>
+              {scenario.api.log.map((request, i) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: the log only grows; an index is its identity.
+                <li key={i}>{request}</li>
               ))}
             </ol>
           </section>

@@ -3,6 +3,7 @@
 // after the server process is killed and started again; a status edit's predicted open count, shown as pending.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deferred } from '../support/deferred';
 import { type DemoProcess, startDemo } from '../support/demo-process';
 import { type ApiRequest, type DemoTab, launchChromium, openTab, screenshot } from './support/browser';
 
@@ -135,13 +136,10 @@ describe('the demo in two browser contexts', () => {
     await expect.poll(() => openCount(editor), { timeout: EDIT_VISIBLE_MS }).toBe(String(before));
 
     // The PATCH is held in the browser, so the guess stays on screen until the test lets the request go.
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const held = deferred<void>();
     const route = `**/api/invoices/${INVOICE}`;
     await editor.page.route(route, async (request) => {
-      if (request.request().method() === 'PATCH') await held;
+      if (request.request().method() === 'PATCH') await held.promise;
       await request.continue();
     });
     try {
@@ -153,7 +151,7 @@ describe('the demo in two browser contexts', () => {
       // 'await-truth': the invoice itself still shows the server's status.
       expect(await editor.page.getByTestId('detail-status').textContent()).toBe(from);
     } finally {
-      release();
+      held.resolve();
     }
     await expect.poll(() => predicted(editor), { timeout: EDIT_VISIBLE_MS }).toBe('false');
     expect(await openCount(editor)).toBe(expected);

@@ -2,7 +2,7 @@
 // Contract: the React hooks (SPEC §6) — reads in effects, StrictMode, enabled/null ids, bulk lists, suspense.
 import { act, render, screen } from '@testing-library/react';
 import { Component, type ReactNode, Suspense } from 'react';
-import { afterEach, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
+import { describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { VerityError } from '../../src/index';
 import {
   useCollection,
@@ -14,16 +14,12 @@ import {
   useSuspenseItem,
 } from '../../src/react/index';
 import type { CollectionData } from '../../src/registry/types';
+import { withFakeClock } from '../support/clock';
+import { recordLifecycle } from '../support/lifecycle';
 import { controlledTodos, makeTypedRegistry, renderWith, type Todo } from '../support/react';
-import { controlledFetcher, recordLifecycle } from '../support/registry';
+import { controlledFetcher } from '../support/registry';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+withFakeClock();
 
 const advance = (ms = 0) => act(() => vi.advanceTimersByTimeAsync(ms));
 

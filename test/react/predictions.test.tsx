@@ -2,19 +2,14 @@
 // Predictions in React (SPEC §6, §8): a counter ticks at once as a pending guess; a list waits for the truth.
 import { act, screen } from '@testing-library/react';
 import type { ReactNode } from 'react';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type CollectionData, definePredictions } from '../../src/index';
 import { useCollection } from '../../src/react/index';
+import { withFakeClock } from '../support/clock';
 import { type Deferred, deferred } from '../support/deferred';
 import { Counted, makeTypedRegistry, renderCounter, renderWith } from '../support/react';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+withFakeClock();
 
 const advance = (ms = 0) => act(() => vi.advanceTimersByTimeAsync(ms));
 

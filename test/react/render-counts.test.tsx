@@ -2,8 +2,9 @@
 // Contract: a component re-renders only when what it reads changes (SPEC §6), counted with React.Profiler.
 import { act, screen } from '@testing-library/react';
 import type { ReactNode } from 'react';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { useCollection, useItem } from '../../src/react/index';
+import { withFakeClock } from '../support/clock';
 import {
   Counted,
   makeTypedRegistry,
@@ -14,13 +15,7 @@ import {
 } from '../support/react';
 import { controlledFetcher } from '../support/registry';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+withFakeClock();
 
 const ROWS = 1_000;
 const ids = Array.from({ length: ROWS }, (_, i) => String(i + 1));

@@ -10,6 +10,7 @@ import {
   type DirectiveHub,
   type EnvelopeTemplate,
 } from '../../src/server/index';
+import { deferred } from '../support/deferred';
 import { type HubServer, startHubServer, until } from '../support/server-harness';
 import { openSse } from '../support/sse-client';
 
@@ -110,15 +111,13 @@ describe('the hub over any backplane', () => {
   it('envelopes fanned out while the handshake reads the snapshot follow the hello, none twice, none lost', async () => {
     await start();
     await hub.emit(refresh(1));
-    let release = (): void => {};
-    backplane.snapshotGate = new Promise((resolve) => {
-      release = resolve;
-    });
+    const gate = deferred<void>();
+    backplane.snapshotGate = gate.promise;
     const opening = openSse(server.url, { 'last-event-id': 'run-1:0' });
     // Emitted after the subscriber registered but before its snapshot is read: in the snapshot *and* live.
     await until(() => hub.stats().subscribers === 1, 'the subscriber is registered');
     await hub.emit(refresh(2));
-    release();
+    gate.resolve();
     const sse = await opening;
     await hub.emit(refresh(3));
     await sse.reader.until((r) => r.envelopes.length === 3, 'three envelopes');

@@ -4,8 +4,6 @@ import {
   type CollectionFetchResult,
   createRegistry,
   type FetchContext,
-  type LifecycleEvent,
-  type LifecycleEventName,
   type Params,
   type Registry,
   type RegistryOptions,
@@ -112,30 +110,6 @@ export function controlledCollectionFetcher() {
       const call = calls[index];
       if (!call) throw new Error(`collection fetch call #${index} was never made (${calls.length} calls)`);
       return call;
-    },
-  };
-}
-
-/** Records lifecycle events (all, or the named ones) in the order the registry emits them. */
-export function recordLifecycle(
-  registry: Pick<Registry, 'onLifecycle'>,
-  names: readonly LifecycleEventName[] | '*' = '*',
-) {
-  const events: LifecycleEvent[] = [];
-  const stops =
-    names === '*'
-      ? [registry.onLifecycle('*', (event) => events.push(event))]
-      : names.map((name) => registry.onLifecycle(name, (event) => events.push(event)));
-  return {
-    events,
-    named(name: LifecycleEventName): LifecycleEvent[] {
-      return events.filter((event) => event.event === name);
-    },
-    names(): LifecycleEventName[] {
-      return events.map((event) => event.event);
-    },
-    stop(): void {
-      for (const stop of stops) stop();
     },
   };
 }
