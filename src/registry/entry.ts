@@ -2,19 +2,17 @@
 import { type Actor, type AnyActorRef, createActor, type SnapshotFrom } from 'xstate';
 import {
   anyInFlight,
-  anyLoud,
   type EntryContext,
   type EntryEmitted,
   type EntryEvent,
   type EntryMachine,
   freshUntil,
-  type LevelState,
 } from '../machines/entry.machine';
 import type { Stepper } from '../machines/stepper';
 import { collectionView, type EntryView, itemView } from './entry-view';
 import { addListener, type Listeners, notifyListeners, removeListener } from './listeners';
 import type { StalenessClock, StalenessWatcher } from './staleness-clock';
-import type { CollectionData, EntryStatus, LevelMeta, Params } from './types';
+import type { EntryStatus, Params } from './types';
 
 /** What an entry needs from the registry that owns it. */
 export interface EntryHost {
