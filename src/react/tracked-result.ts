@@ -21,7 +21,7 @@ const PREDICTED = 2;
 const OTHER_META = 4;
 const FIRST_META_BIT = 8;
 
-/** Every meta field of SPEC §2 (item and collection); each gets its own bit. */
+/** Every field of an item or collection meta; each gets its own bit. */
 const META_FIELDS = [
   'status',
   'isLoading',

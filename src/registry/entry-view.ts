@@ -109,7 +109,7 @@ class CollectionMeta extends Meta {
   }
 }
 
-/** A meta as the registry handles it: the fields of SPEC §2, and a copy marked as predicted. */
+/** A meta as the registry handles it: the documented fields, and a copy marked as predicted. */
 export interface EntryMeta extends BaseFields {
   readonly lastUsedAt: string | null;
   withPrediction(): EntryMeta;
