@@ -1,8 +1,16 @@
 // The lean path (Stepper: the machine's own transition in one shared scope) against a real actor: random event
 // sequences give equal snapshots and equal emitted events. This is the guard on the scope mirroring xstate's internals.
 import { fc, test } from '@fast-check/vitest';
-import { describe, expect, it } from 'vitest';
-import { createActor } from 'xstate';
+import { describe, expect, it, vi } from 'vitest';
+import {
+  type AnyStateMachine,
+  assign,
+  createActor,
+  createMachine,
+  type EventObject,
+  emit,
+  setup,
+} from 'xstate';
 import {
   createEntryMachine,
   type EntryEmitted,
@@ -90,6 +98,8 @@ describe('Stepper and a live actor run the entry machine identically', () => {
       actor.on('*', (event) => fromActor.push(event as EntryEmitted));
       actor.start();
 
+      // The entry machine is flat: every step must take the lean macrostep (this test is its guard), not xstate's.
+      const viaXstate = vi.spyOn(machine, 'transition');
       let snapshot = stepper.initial;
       expect(snapshot.value).toEqual(actor.getSnapshot().value);
       for (const drawn of steps) {
@@ -97,8 +107,13 @@ describe('Stepper and a live actor run the entry machine identically', () => {
         const event = toEvent(drawn, clock.now);
         const from = fromActor.length;
         expect(snapshot.can(event)).toBe(actor.getSnapshot().can(event));
+        const xstateCalls = viaXstate.mock.calls.length;
         const [next, emitted] = stepper.step(snapshot, event);
+        expect(viaXstate.mock.calls.length).toBe(xstateCalls);
+        const before = actor.getSnapshot();
         actor.send(event);
+        // "Nothing changed" (the same snapshot back) is what entries go by to skip notifying: it must agree too.
+        expect(next === snapshot).toBe(actor.getSnapshot() === before);
         // Entries keep value and context and rebuild the snapshot from them: the rebuilt one must behave the same.
         snapshot = stepper.restore(next.value as string, next.context);
         expect(emitted).toEqual(fromActor.slice(from));
@@ -108,6 +123,46 @@ describe('Stepper and a live actor run the entry machine identically', () => {
       actor.stop();
     },
   );
+
+  it('a step the lean macrostep does not cover (a custom action, entry actions) goes through xstate, unchanged', () => {
+    const seen: string[] = [];
+    const custom = setup({ types: { events: {} as { type: 'GO' } | { type: 'BACK' } } }).createMachine({
+      initial: 'a',
+      context: { n: 0 },
+      states: {
+        a: {
+          on: {
+            GO: {
+              target: 'b',
+              actions: [assign({ n: ({ context }) => context.n + 1 }), () => seen.push('go')],
+            },
+          },
+        },
+        b: { on: { BACK: { target: 'a', actions: emit({ type: 'back' }) } } },
+      },
+    });
+    const withEntry = createMachine({
+      initial: 'a',
+      states: { a: { entry: () => seen.push('entered'), on: { GO: 'a' } } },
+    });
+    for (const machine of [custom, withEntry] as AnyStateMachine[]) {
+      const stepper = new Stepper<AnyStateMachine, EventObject>(machine);
+      const viaXstate = vi.spyOn(machine, 'transition');
+      const [moved] = stepper.step(stepper.initial, { type: 'GO' });
+      const [back, emitted] = stepper.step(moved, { type: 'BACK' });
+      const actor = createActor(machine).start();
+      actor.send({ type: 'GO' });
+      expect(moved.value).toEqual(actor.getSnapshot().value);
+      expect(moved.context).toEqual(actor.getSnapshot().context);
+      actor.send({ type: 'BACK' });
+      expect(back.value).toEqual(actor.getSnapshot().value);
+      expect(emitted).toEqual(machine === custom ? [{ type: 'back' }] : []);
+      expect(viaXstate.mock.calls.length).toBeGreaterThan(0);
+      actor.stop();
+    }
+    // The custom action ran once per path (stepper, actor), never a second time after the lean path gave up.
+    expect(seen.filter((entry) => entry === 'go')).toEqual(['go', 'go']);
+  });
 
   it('an event the machine does not take returns the very same snapshot (no change, nothing to report)', () => {
     const machine = machineOn({ now: 0 });

@@ -181,6 +181,23 @@ describe('paramsKey', () => {
     expect(paramsKey(a) === paramsKey(b)).toBe(jsonEqual(a, b));
   });
 
+  test.prop([jsonObject])(
+    'is the JSON of the params with keys sorted (as strings) at every depth',
+    (params) => {
+      // Written out by hand: JSON.stringify puts integer-like keys first, whatever order they were defined in.
+      const sortedJson = (value: unknown): string => {
+        if (Array.isArray(value)) return `[${value.map(sortedJson).join(',')}]`;
+        if (typeof value !== 'object' || value === null) return JSON.stringify(value);
+        const record = value as Record<string, unknown>;
+        const fields = Object.keys(record)
+          .sort()
+          .map((key) => `${JSON.stringify(key)}:${sortedJson(record[key])}`);
+        return `{${fields.join(',')}}`;
+      };
+      expect(paramsKey(params)).toBe(sortedJson(params));
+    },
+  );
+
   test.prop([jsonObject])('gives a key that parses back to the same JSON value', (params) => {
     const parsed = JSON.parse(paramsKey(params));
     expect(jsonEqual(parsed, params)).toBe(true);

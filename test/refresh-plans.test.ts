@@ -1,14 +1,9 @@
 // Contract: ref.refresh() and results meet levels in flight (SPEC §3 "Serialization", "Latest-wins", "Levels").
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { withFakeClock } from './support/clock';
 import { controlledFetcher, flush, makeRegistry } from './support/registry';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+withFakeClock();
 
 function twoLevelType() {
   const registry = makeRegistry();

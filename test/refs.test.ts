@@ -7,15 +7,14 @@ import {
   countingFetcher,
   flush,
   makeRegistry,
+  todoRegistry,
 } from './support/registry';
 
 withFakeClock({ now: '2030-01-01T00:00:00.000Z' });
 
 describe('ItemRef', () => {
   it('has the fields the contract names', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry } = todoRegistry();
 
     const ref = registry.fetchItem('todo', 5);
 
@@ -39,9 +38,7 @@ describe('ItemRef', () => {
   });
 
   it('getSnapshot() is the same frozen object until something changes', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     const ref = registry.fetchItem('todo', 1);
 
     const first = ref.getSnapshot();
@@ -73,9 +70,7 @@ describe('ItemRef', () => {
   });
 
   it('subscribers are told of every change until they unsubscribe', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     const ref = registry.fetchItem('todo', 1);
     const seen: unknown[] = [];
     const unsubscribe = ref.subscribe(() => seen.push(ref.data));
@@ -95,9 +90,7 @@ describe('ItemRef', () => {
   });
 
   it('a throwing subscriber does not disturb other subscribers or the entry', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     const ref = registry.fetchItem('todo', 1);
     const stopBad = ref.subscribe(() => {
       throw new Error('bad subscriber');
@@ -116,9 +109,7 @@ describe('ItemRef', () => {
   });
 
   it('refresh() refetches and resolves once the fetch has settled', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     const ref = registry.fetchItem('todo', 1);
     fetcher.call(0).resolve({ v: 1 });
     await flush();
@@ -153,9 +144,7 @@ describe('ItemRef', () => {
   });
 
   it('state is the seed-001 view { loading, error, value }', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     const ref = registry.item('todo', 1);
     expect(ref.state).toEqual({ loading: true, error: null, value: null });
 
@@ -165,9 +154,7 @@ describe('ItemRef', () => {
   });
 
   it("actor is the entry's running XState actor, its state the entry's status", async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     const ref = registry.fetchItem('todo', 1);
 
     const actor = ref.actor;

@@ -8,6 +8,7 @@ import {
   type EventObject,
   type SnapshotFrom,
 } from 'xstate';
+import { FlatMacrostep } from './flat-macrostep';
 
 /**
  * Steps one machine's snapshots. A running actor calls `machine.transition(snapshot, event, scope)` with its own
@@ -28,6 +29,8 @@ export class Stepper<TMachine extends AnyStateMachine, TEmitted extends EventObj
   /** One snapshot per state value, without context: what `restore` copies. */
   readonly #templates = new Map<string, AnyMachineSnapshot>();
   #emitted: TEmitted[] = [];
+  /** The same transition without xstate's structural bookkeeping, for flat machines (null: always xstate's). */
+  readonly #flat: FlatMacrostep | null;
 
   constructor(machine: TMachine) {
     this.machine = machine;
@@ -52,6 +55,11 @@ export class Stepper<TMachine extends AnyStateMachine, TEmitted extends EventObj
     this.initial = machine.getInitialSnapshot(this.#scope, undefined) as SnapshotFrom<TMachine>;
     this.#flush();
     this.#remember(this.initial);
+    this.#flat = FlatMacrostep.for(
+      machine,
+      this.#scope as unknown as ActorScope<AnyMachineSnapshot, EventObject>,
+      (value, context) => this.restore(value, context as SnapshotFrom<TMachine>['context']),
+    );
   }
 
   /**
@@ -74,6 +82,8 @@ export class Stepper<TMachine extends AnyStateMachine, TEmitted extends EventObj
     snapshot: SnapshotFrom<TMachine>,
     event: EventFromLogic<TMachine>,
   ): [SnapshotFrom<TMachine>, TEmitted[]] {
+    const flat = this.#flat?.run(snapshot as AnyMachineSnapshot, event as EventObject);
+    if (flat !== undefined) return [flat as SnapshotFrom<TMachine>, this.#flush()];
     const next = this.machine.transition(snapshot, event, this.#scope) as SnapshotFrom<TMachine>;
     if (next !== snapshot) this.#remember(next);
     return [next, this.#flush()];

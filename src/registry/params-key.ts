@@ -39,17 +39,34 @@ function unwrapBoxed(value: object): unknown {
   return value;
 }
 
+/** A normalised value and its params key (stable JSON, object keys sorted), computed in one walk. */
+interface Normalized {
+  readonly value: JsonValue;
+  readonly key: string;
+}
+
+/** The stable JSON of a normalised leaf (a finite number's JSON is its string form). */
+function leafKey(value: string | boolean | number | null): string {
+  return typeof value === 'number' ? String(value) : JSON.stringify(value);
+}
+
+/** Sorts `"key":value` parts by key, as `Object.keys(record).sort()` would order them. */
+function byKey(a: readonly [string, string], b: readonly [string, string]): number {
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+}
+
 /**
  * Mirrors JSON.stringify's view of a value (toJSON, boxed primitives, dropped functions and symbols,
- * non-finite numbers as null) while producing a frozen tree that keeps every own key as data.
+ * non-finite numbers as null) while producing a frozen tree that keeps every own key as data, and the params key
+ * of that tree in the same walk (a wide params object is expensive to enumerate twice).
  * `undefined` means "JSON would drop this".
  */
-function toJsonValue(
+function walk(
   input: unknown,
   holderKey: string,
   path: string[],
   ancestors: Set<object>,
-): JsonValue | undefined {
+): Normalized | undefined {
   let value = input;
   if (typeof value === 'object' && value !== null && hasToJson(value)) value = value.toJSON(holderKey);
   if (typeof value === 'object' && value !== null) value = unwrapBoxed(value);
@@ -57,10 +74,12 @@ function toJsonValue(
   switch (typeof value) {
     case 'string':
     case 'boolean':
-      return value;
-    case 'number':
+      return { value, key: leafKey(value) };
+    case 'number': {
       // -0 and 0 are one key, as JSON.stringify already says.
-      return Number.isFinite(value) ? value + 0 : null;
+      const finite = Number.isFinite(value) ? value + 0 : null;
+      return { value: finite, key: leafKey(finite) };
+    }
     case 'bigint':
       throw new VerityError(
         'INVALID_PARAMS',
@@ -71,7 +90,7 @@ function toJsonValue(
     case 'symbol':
       return undefined;
   }
-  if (typeof value !== 'object' || value === null) return null;
+  if (typeof value !== 'object' || value === null) return { value: null, key: 'null' };
 
   if (ancestors.has(value)) {
     throw new VerityError(
@@ -83,31 +102,54 @@ function toJsonValue(
   try {
     if (Array.isArray(value)) {
       const items: JsonValue[] = [];
+      const keys: string[] = [];
       const source: readonly unknown[] = value;
       for (let index = 0; index < source.length; index++) {
         path.push(String(index));
-        items.push(toJsonValue(source[index], String(index), path, ancestors) ?? null);
+        const item = walk(source[index], String(index), path, ancestors);
         path.pop();
+        items.push(item ? item.value : null);
+        keys.push(item ? item.key : 'null');
       }
-      return Object.freeze(items);
+      return { value: Object.freeze(items), key: `[${keys.join(',')}]` };
     }
     const record = value as Record<string, unknown>;
     const result: JsonObject = {};
+    const parts: Array<[string, string]> = [];
     for (const key of Object.keys(record)) {
+      const field = record[key];
+      // Strings, booleans and finite numbers are their own JSON: no walk, no path bookkeeping.
+      if (typeof field === 'string' || typeof field === 'boolean') {
+        defineData(result, key, field);
+        parts.push([key, `${JSON.stringify(key)}:${leafKey(field)}`]);
+        continue;
+      }
+      if (typeof field === 'number' && Number.isFinite(field)) {
+        const number = field + 0;
+        defineData(result, key, number);
+        parts.push([key, `${JSON.stringify(key)}:${leafKey(number)}`]);
+        continue;
+      }
       path.push(key);
-      const child = toJsonValue(record[key], key, path, ancestors);
+      const child = walk(field, key, path, ancestors);
       path.pop();
-      if (child !== undefined) defineData(result, key, child);
+      if (child === undefined) continue;
+      defineData(result, key, child.value);
+      parts.push([key, `${JSON.stringify(key)}:${child.key}`]);
     }
-    return Object.freeze(result);
+    parts.sort(byKey);
+    let text = '{';
+    for (let index = 0; index < parts.length; index++)
+      text += index === 0 ? parts[index]![1] : `,${parts[index]![1]}`;
+    return { value: Object.freeze(result), key: `${text}}` };
   } finally {
     ancestors.delete(value);
   }
 }
 
-function normalize(params: unknown): JsonValue | undefined {
+function normalize(params: unknown): Normalized | undefined {
   try {
-    return toJsonValue(params, '', [], new Set());
+    return walk(params, '', [], new Set());
   } catch (error) {
     if (error instanceof VerityError) throw error;
     const detail = error instanceof Error ? error.message : String(error);
@@ -118,27 +160,25 @@ function normalize(params: unknown): JsonValue | undefined {
 }
 
 function canonical(value: JsonValue): string {
-  if (typeof value !== 'object' || value === null) return JSON.stringify(value);
+  if (typeof value !== 'object' || value === null) return leafKey(value);
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   const record = value as JsonObject;
   const keys = Object.keys(record).sort();
   return `{${keys.map((key) => `${JSON.stringify(key)}:${canonical(record[key] as JsonValue)}`).join(',')}}`;
 }
 
-function isDefault(value: JsonValue | undefined): boolean {
-  return value === undefined || value === null || (isJsonObject(value) && Object.keys(value).length === 0);
+/** `{}`, `null` and dropped params are the default; their key is DEFAULT_PARAMS_KEY. */
+function keyOf(normalized: Normalized | undefined): string {
+  return normalized === undefined || normalized.value === null ? DEFAULT_PARAMS_KEY : normalized.key;
 }
 
-/** Snapshots this module made: already normalised and frozen, so keying one needs no second copy. */
-const snapshots = new WeakSet<object>();
+/** Snapshots this module made, with their keys: already normalised and frozen, so keying one is a lookup. */
+const snapshots = new WeakMap<object, string>();
 
 /** Stable JSON of params with object keys sorted at every depth; `{}`, `null` and `undefined` give DEFAULT_PARAMS_KEY. */
 export function paramsKey(params: unknown): string {
-  const value =
-    typeof params === 'object' && params !== null && snapshots.has(params)
-      ? (params as JsonObject)
-      : normalize(params);
-  return value === undefined || isDefault(value) ? DEFAULT_PARAMS_KEY : canonical(value);
+  const known = typeof params === 'object' && params !== null ? snapshots.get(params) : undefined;
+  return known ?? keyOf(normalize(params));
 }
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -160,9 +200,10 @@ export function paramsContain(params: unknown, filter: Record<string, unknown>):
   let wanted: JsonValue | undefined;
   let held: JsonValue | undefined;
   try {
-    wanted = normalize(filter);
-    if (isDefault(wanted)) return true;
-    held = normalize(params);
+    const normalizedFilter = normalize(filter);
+    if (keyOf(normalizedFilter) === DEFAULT_PARAMS_KEY) return true;
+    wanted = normalizedFilter?.value;
+    held = normalize(params)?.value;
   } catch {
     // Params that cannot be keyed cannot be cached, so they match nothing.
     return false;
@@ -180,8 +221,9 @@ export function paramsContain(params: unknown, filter: Record<string, unknown>):
  * an object once normalised) give null.
  */
 export function snapshotParams(params: unknown): Record<string, unknown> | null {
-  const value = normalize(params);
-  if (!isJsonObject(value) || isDefault(value)) return null;
-  snapshots.add(value);
-  return value;
+  const normalized = normalize(params);
+  if (normalized === undefined || !isJsonObject(normalized.value)) return null;
+  if (normalized.key === DEFAULT_PARAMS_KEY) return null;
+  snapshots.set(normalized.value, normalized.key);
+  return normalized.value;
 }

@@ -1,11 +1,9 @@
-// createRegistry: the facade that validates public calls and wires the cache, runner, batcher, stream and events.
-import { type Actor, createActor } from 'xstate';
-import { createCoordinatorMachine } from '../machines/coordinator.machine';
+// createRegistry: the facade that validates public calls and wires the cache, runner, coordinator, stream and events.
 import { levelOf } from '../machines/entry.machine';
 import { VerityError } from '../protocol/errors';
 import { mutate, verityHeaders } from '../transport/mutate';
 import { StreamLink } from '../transport/stream-link';
-import { DirectiveBatcher } from './directive-batch';
+import { Coordinator } from './coordinator';
 import { EntryCache } from './entry-cache';
 import { FetchRunner } from './fetch-runner';
 import { Lifecycle, Logger } from './lifecycle';
@@ -59,8 +57,7 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
   readonly #lifecycle: Lifecycle;
   readonly #cache: EntryCache;
   readonly #runner: FetchRunner;
-  readonly #coordinator: Actor<ReturnType<typeof createCoordinatorMachine>>;
-  readonly #batcher: DirectiveBatcher;
+  readonly #coordinator: Coordinator;
   readonly #predictions: PredictionBook;
   readonly #stream: StreamLink;
   readonly #fetchImpl: typeof globalThis.fetch | undefined;
@@ -77,15 +74,20 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
     this.#lifecycle = new Lifecycle(this.#logger);
     this.#fetchImpl = options.fetch;
     this.#onForceReload = options.onForceReload;
-    this.#coordinator = createActor(
-      createCoordinatorMachine({ windowMs: () => this.#options.bulk.delayMs }),
-      { inspect: options.inspect, id: 'coordinator', systemId: 'coordinator' },
-    );
-    // A bulk fetch queued while the batch runs goes out at its end: it needs no window of its own.
-    this.#runner = new FetchRunner(this.#lifecycle, this.#options.bulk.maxBatchSize, () => {
-      if (!this.#coordinator.getSnapshot().matches('flushing'))
-        this.#coordinator.send({ type: 'WORK_QUEUED' });
+    this.#coordinator = new Coordinator({
+      options: this.#options,
+      clientId: this.clientId,
+      lifecycle: this.#lifecycle,
+      logger: this.#logger,
+      now: () => Date.now(),
+      cache: () => this.#cache,
+      onForceReload: (hard) => this.#forceReload(hard),
+      flushBulk: () => this.#runner.flushBulk(),
+      inspect: options.inspect,
     });
+    this.#runner = new FetchRunner(this.#lifecycle, this.#options.bulk.maxBatchSize, () =>
+      this.#coordinator.bulkQueued(),
+    );
     this.#predictions = new PredictionBook(this.#lifecycle, this.#logger, (name) =>
       this.#cache.entriesNamed(name),
     );
@@ -95,27 +97,13 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
       runner: this.#runner,
       predictions: this.#predictions,
       // Inspected entries join the coordinator's actor system, so an inspector sees one system, readable ids.
-      inspectionRoot: options.inspect ? this.#coordinator : undefined,
+      inspectionRoot: this.#coordinator.inspectionRoot,
     });
-    this.#batcher = new DirectiveBatcher({
-      options: this.#options,
-      clientId: this.clientId,
-      lifecycle: this.#lifecycle,
-      logger: this.#logger,
-      now: () => Date.now(),
-      types: this.#cache.types,
-      collections: this.#cache.collections,
-      isActive: (entry) => this.#cache.isActive(entry),
-      onForceReload: (hard) => this.#forceReload(hard),
-      wake: () => this.#coordinator.send({ type: 'WORK_QUEUED' }),
-    });
-    this.#coordinator.on('batchDue', () => this.#flush());
-    this.#coordinator.start();
     this.#stream = new StreamLink(
       {
         applyDirectives: (directives, options) => this.applyDirectives(directives, options),
         applyEnvelope: (directives, source, audience) =>
-          this.#batcher.enqueue(directives, { source, audience, fromStream: true }),
+          this.#coordinator.enqueue(directives, { source, audience }),
         resync: (context) => this.resync(context),
       },
       {
@@ -222,7 +210,7 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
 
   applyDirectives(directives: unknown, options: ApplyOptions = {}): Promise<ApplyReport> {
     if (this.#disposed) return Promise.resolve({ applied: [], skipped: [], rejected: [] });
-    return this.#batcher.enqueue(directives, {
+    return this.#coordinator.enqueue(directives, {
       source: typeof options.source === 'string' ? options.source : undefined,
       disableIdempotencyGuard: options.disableIdempotencyGuard === true,
     });
@@ -245,7 +233,7 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
     if (this.#disposed) return Promise.resolve();
     const full: ResyncContext = { reason: context.reason ?? 'manual', gaps: context.gaps ?? [] };
     this.#lifecycle.emit('sse:resync-dispatch', { context: full });
-    return this.#batcher.enqueueResync();
+    return this.#coordinator.enqueueResync();
   }
 
   connectSse(): void {
@@ -323,7 +311,7 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
       types,
       collections,
       sse: this.#stream.state(),
-      bulk: { ...this.#options.bulk, pending: this.#runner.hasPending || this.#batcher.hasPending },
+      bulk: { ...this.#options.bulk, pending: this.#runner.hasPending || this.#coordinator.hasPending },
       memory: { ...this.#options.memory, entries },
     };
   }
@@ -341,10 +329,9 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
     if (this.#disposed) return;
     this.#disposed = true;
     this.#stream.dispose();
-    this.#coordinator.stop();
+    this.#coordinator.dispose();
     this.#runner.clear();
     this.#cache.dispose();
-    this.#batcher.dispose();
     this.#predictions.clear();
     this.#lifecycle.clear();
   }
@@ -357,16 +344,6 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
         'DISPOSED',
         'This registry was disposed; create a new one with createRegistry().',
       );
-    }
-  }
-
-  /** The coordinator's window closed: directives first (their refetches join the bulk groups), then bulk fetches. */
-  #flush(): void {
-    try {
-      this.#batcher.flush();
-      this.#runner.flushBulk();
-    } finally {
-      this.#coordinator.send({ type: 'BATCH_DONE' });
     }
   }
 

@@ -37,8 +37,10 @@ function shareRecord(
     const held = Object.hasOwn(previous, key);
     const value = held ? shareStructure(previous[key], next[key]) : next[key];
     if (!held || !Object.is(value, previous[key])) same = false;
-    // Defined, not assigned: an own "__proto__" key stays data.
-    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    // Defined, not assigned: an own "__proto__" key stays data (defining is slower, so only for that key).
+    if (key === '__proto__') {
+      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    } else out[key] = value;
   }
   if (same) return previous;
   return Object.isFrozen(next) ? Object.freeze(out) : out;

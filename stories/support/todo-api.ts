@@ -70,12 +70,12 @@ export class TodoApi {
   }
 
   /**
-   * The annotations that put this API behind msw for a story's meta: its handlers, and before each render a
-   * fresh backend, then `prepare` (failures, held answers).
+   * The annotations that put this API behind msw for a story's meta: its handlers (and `also`'s), and before
+   * each render a fresh backend, then `prepare` (failures, held answers).
    */
-  annotations(prepare: () => void = () => {}) {
+  annotations(prepare: () => void = () => {}, also: readonly RequestHandler[] = []) {
     return {
-      parameters: { msw: { handlers: this.handlers } },
+      parameters: { msw: { handlers: [...this.handlers, ...also] } },
       beforeEach: () => {
         this.reset();
         prepare();
