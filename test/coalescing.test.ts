@@ -8,15 +8,14 @@ import {
   countingFetcher,
   flush,
   makeRegistry,
+  todoRegistry,
 } from './support/registry';
 
 withFakeClock();
 
 describe('concurrent reads share one request', () => {
   it('reads of one item while its fetch is in flight make one fetch and see one result', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
 
     const refs = Array.from({ length: 5 }, () => registry.fetchItem('todo', 7));
     expect(fetcher.count).toBe(1);
@@ -28,9 +27,7 @@ describe('concurrent reads share one request', () => {
   });
 
   it('each coalesced read is reported with the query id it joined', () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry } = todoRegistry();
     const events = recordLifecycle(registry, ['item:fetch:intent', 'item:fetch:coalesced']);
 
     registry.fetchItem('todo', 7);

@@ -137,12 +137,19 @@ describe('a WebSocket directive source', () => {
   });
 
   it('envelopes the server sends are ingested with the stream rules: duplicates dropped, gaps resynced, own source skipped', async () => {
-    const c = client();
-    await prime(c, () => {
-      c.registry.fetchItem('todo', 1);
-      c.registry.fetchItem('todo', 2);
-      c.registry.fetchCollection('todos');
+    // The registry's timers run on a fake clock, so the directive window closes before the jittered resync
+    // fires however loaded the machine is; the socket itself is real and waited for in real time.
+    vi.useFakeTimers();
+    onTestFinished(() => {
+      vi.useRealTimers();
     });
+    const c = client();
+    c.registry.fetchItem('todo', 1);
+    c.registry.fetchItem('todo', 2);
+    c.registry.fetchCollection('todos');
+    await vi.advanceTimersByTimeAsync(WINDOW_MS);
+    expect(c.backend.itemRequests().sort()).toEqual(['todo:1@default', 'todo:2@default']);
+    c.backend.reset();
     const probe = wsSource(ws.url);
     c.registry.configureDirectiveSource(probe.source);
     await waitUntil(() => ws.sockets.length === 1, 'the WebSocket connection');
@@ -153,13 +160,20 @@ describe('a WebSocket directive source', () => {
     ws.send(envelope(1, [refreshItem('todo', 1)]));
     ws.send(envelope(1, [refreshItem('todo', 1)]));
     await c.log.until('sse:message', 2);
-    await settled(c.registry);
+    await vi.advanceTimersByTimeAsync(WINDOW_MS);
     expect(c.backend.itemRequests()).toEqual(['todo:1@default']);
 
     ws.send(envelope(2, [refreshItem('todo', 2)], { source: 'client-ws' }));
     ws.send(envelope(4, [refreshCollection('todos')]));
-    await c.log.until('sse:resync-dispatch');
-    await settled(c.registry);
+    await c.log.until('sse:message', 4);
+    // Envelope 4's window closes first: the collection is refetched, the resync (20–30 ms) has not fired yet.
+    await vi.advanceTimersByTimeAsync(WINDOW_MS);
+    expect(c.backend.collectionCalls('todos')).toHaveLength(1);
+    expect(c.log.count('sse:resync-dispatch')).toBe(0);
+    await vi.advanceTimersByTimeAsync(30);
+    expect(c.log.count('sse:resync-dispatch')).toBe(1);
+    await vi.advanceTimersByTimeAsync(WINDOW_MS);
+    expect(c.registry.hasAnyInFlightRequests()).toBe(false);
 
     expect(c.log.details('sse:gap')).toEqual([
       { audience: 'global', lastSeq: 2, incomingSeq: 4, reason: 'gap' },

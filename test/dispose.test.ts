@@ -2,7 +2,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { VerityError } from '../src/index';
 import { withFakeClock } from './support/clock';
-import { controlledFetcher, countingFetcher, flush, makeRegistry } from './support/registry';
+import { countingFetcher, flush, makeRegistry, todoRegistry } from './support/registry';
 
 withFakeClock();
 
@@ -39,9 +39,7 @@ describe('dispose()', () => {
   });
 
   it('aborts the fetches in flight and ignores their late responses', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     const ref = registry.fetchItem('todo', 1);
     const listener = vi.fn();
     ref.subscribe(listener);
@@ -57,9 +55,7 @@ describe('dispose()', () => {
   });
 
   it('settles pending applyDirectives, resync and refresh promises', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry } = todoRegistry();
     const ref = registry.fetchItem('todo', 1);
     const pending = [
       registry.applyDirectives([{ op: 'refresh_item', name: 'todo', id: 1 }]),

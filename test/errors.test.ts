@@ -2,7 +2,13 @@
 import { describe, expect, it, vi } from 'vitest';
 import { withFakeClock } from './support/clock';
 import { recordLifecycle } from './support/lifecycle';
-import { controlledCollectionFetcher, controlledFetcher, flush, makeRegistry } from './support/registry';
+import {
+  controlledCollectionFetcher,
+  controlledFetcher,
+  flush,
+  makeRegistry,
+  todoRegistry,
+} from './support/registry';
 
 withFakeClock();
 
@@ -13,9 +19,7 @@ class HttpError extends Error {
 }
 
 async function failedAfterSuccess(options: { errorRetryMs?: number; stalenessMs?: number } = {}) {
-  const registry = makeRegistry({ stalenessMs: 1000, ...options });
-  const fetcher = controlledFetcher();
-  registry.createType('todo', { fetch: fetcher.fetch });
+  const { registry, fetcher } = todoRegistry({ stalenessMs: 1000, ...options });
   const ref = registry.fetchItem('todo', 1);
   fetcher.call(0).resolve({ title: 'good' });
   await flush();
@@ -46,9 +50,7 @@ describe('a failed fetch', () => {
   });
 
   it('a first fetch that fails leaves no data and status error', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     const ref = registry.fetchItem('todo', 1);
 
     fetcher.call(0).reject(new Error('offline'));
@@ -92,9 +94,7 @@ describe('a failed fetch', () => {
   });
 
   it('is reported as item:fetch:error with the error, then item:fetch:complete', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     const events = recordLifecycle(registry, [
       'item:fetch:error',
       'item:fetch:complete',
@@ -136,9 +136,7 @@ describe('errors never loop', () => {
   });
 
   it('a failed first fetch is not retried by plain reads within errorRetryMs either', async () => {
-    const registry = makeRegistry({ errorRetryMs: 5000 });
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry({ errorRetryMs: 5000 });
     const events = recordLifecycle(registry, ['item:fetch:skip']);
     registry.fetchItem('todo', 1);
     fetcher.call(0).reject(new Error('down'));
@@ -152,9 +150,7 @@ describe('errors never loop', () => {
   });
 
   it('a subscriber re-reading on every notification does not loop', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     const ref = registry.fetchItem('todo', 1);
     let renders = 0;
     const unsubscribe = ref.subscribe(() => {
@@ -196,9 +192,7 @@ describe('errors never loop', () => {
   });
 
   it('a failed forced refetch of fresh data is retried by the first plain read after errorRetryMs', async () => {
-    const registry = makeRegistry({ stalenessMs: 60_000, errorRetryMs: 1000 });
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry({ stalenessMs: 60_000, errorRetryMs: 1000 });
     const ref = registry.fetchItem('todo', 1);
     fetcher.call(0).resolve({ title: 'good' });
     await flush();

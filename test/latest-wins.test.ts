@@ -3,14 +3,21 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it, vi } from 'vitest';
 import { withFakeClock } from './support/clock';
 import {
-  type EntryKind,
   failuresArbitrary,
+  interleavingArbitraries,
+  kindArbitrary,
   lastIndex,
   opsArbitrary,
   runInterleaving,
 } from './support/interleavings';
 import { recordLifecycle } from './support/lifecycle';
-import { controlledCollectionFetcher, controlledFetcher, flush, makeRegistry } from './support/registry';
+import {
+  controlledCollectionFetcher,
+  controlledFetcher,
+  flush,
+  makeRegistry,
+  todoRegistry,
+} from './support/registry';
 
 withFakeClock();
 
@@ -20,9 +27,7 @@ function pushResult(registry: ReturnType<typeof makeRegistry>, data: unknown, id
 
 describe('a directive result supersedes the fetch in flight', () => {
   it('a response for a superseded query is discarded', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     const ref = registry.fetchItem('todo', 1);
 
     void pushResult(registry, { v: 'server truth' });
@@ -43,9 +48,7 @@ describe('a directive result supersedes the fetch in flight', () => {
   });
 
   it("the superseded fetch's signal is aborted", async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     registry.fetchItem('todo', 1);
     const { signal } = fetcher.call(0);
     expect(signal.aborted).toBe(false);
@@ -59,9 +62,7 @@ describe('a directive result supersedes the fetch in flight', () => {
   });
 
   it('superseding and discarding are reported as item:fetch:aborted for the old query id', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     const events = recordLifecycle(registry, [
       'item:fetch:intent',
       'item:fetch:aborted',
@@ -83,9 +84,7 @@ describe('a directive result supersedes the fetch in flight', () => {
   });
 
   it('a late rejection of a superseded query does not put the entry in error', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     const ref = registry.fetchItem('todo', 1);
 
     void pushResult(registry, { v: 1 });
@@ -142,9 +141,7 @@ describe('a directive result supersedes the fetch in flight', () => {
   });
 
   it('a fetch started after a result wins over the result', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     const ref = registry.fetchItem('todo', 1);
     void pushResult(registry, { v: 'result' });
     await vi.advanceTimersByTimeAsync(50);
@@ -162,9 +159,7 @@ describe('a directive result supersedes the fetch in flight', () => {
 
 describe('removal discards responses', () => {
   it('ref.remove() during a fetch discards its response and aborts its signal', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     const ref = registry.fetchItem('todo', 1);
 
     ref.remove();
@@ -181,9 +176,7 @@ describe('removal discards responses', () => {
   });
 
   it("a removed entry's late response does not reach the entry that replaced it", async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     registry.fetchItem('todo', 1).remove();
     const again = registry.fetchItem('todo', 1);
 
@@ -199,7 +192,7 @@ describe('removal discards responses', () => {
 });
 
 describe('latest-wins under any interleaving of reads, forced reads, results and responses', () => {
-  test.prop([fc.scheduler(), opsArbitrary, fc.constantFrom<EntryKind>('item', 'collection'), fc.boolean()], {
+  test.prop([fc.scheduler(), opsArbitrary, kindArbitrary, fc.boolean()], {
     numRuns: 200,
   })(
     'the entry ends with the response of the last fetch started after the last request, else the last result',
@@ -223,16 +216,7 @@ describe('latest-wins under any interleaving of reads, forced reads, results and
     },
   );
 
-  test.prop(
-    [
-      fc.scheduler(),
-      opsArbitrary,
-      fc.constantFrom<EntryKind>('item', 'collection'),
-      fc.boolean(),
-      failuresArbitrary,
-    ],
-    { numRuns: 200 },
-  )(
+  test.prop(interleavingArbitraries(), { numRuns: 200 })(
     'with failing fetches, the entry shows the latest accepted data and is in error only when the latest accepted answer failed',
     async (s, ops, kind, subscribed, failures) => {
       const outcome = await runInterleaving(s, ops, kind, subscribed, failures);
@@ -260,10 +244,7 @@ describe('latest-wins under any interleaving of reads, forced reads, results and
     },
   );
 
-  test.prop(
-    [fc.scheduler(), opsArbitrary, fc.constantFrom<EntryKind>('item', 'collection'), failuresArbitrary],
-    { numRuns: 200 },
-  )(
+  test.prop([fc.scheduler(), opsArbitrary, kindArbitrary, failuresArbitrary], { numRuns: 200 })(
     'a subscriber only ever sees a response whose query was still the active one',
     async (s, ops, kind, failures) => {
       const { log } = await runInterleaving(s, ops, kind, true, failures);

@@ -10,6 +10,7 @@ import {
   countingFetcher,
   flush,
   makeRegistry,
+  todoRegistry,
 } from './support/registry';
 
 const NOW = '2030-01-01T00:00:00.000Z';
@@ -18,9 +19,7 @@ withFakeClock({ now: NOW });
 
 describe('item fetch events', () => {
   it('a successful fetch emits intent, success, complete, naming the entry and its query id', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     const events = recordLifecycle(registry);
 
     registry.fetchItem('todo', 1);
@@ -38,9 +37,7 @@ describe('item fetch events', () => {
   });
 
   it('a failed fetch emits intent, error (with the error), complete', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     const events = recordLifecycle(registry);
     const error = new Error('down');
 
@@ -54,9 +51,7 @@ describe('item fetch events', () => {
   });
 
   it('skip, coalesced and aborted name their reason', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry } = todoRegistry();
     const events = recordLifecycle(registry, [
       'item:fetch:skip',
       'item:fetch:coalesced',
@@ -223,9 +218,7 @@ describe('event objects', () => {
 
 describe('throwing listeners', () => {
   it('a throwing onLifecycle listener disturbs neither the registry nor other listeners', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     registry.onLifecycle('*', () => {
       throw new Error('bad listener');
     });
@@ -244,9 +237,7 @@ describe('throwing listeners', () => {
   });
 
   it('a throwing onChange listener disturbs neither the registry nor other listeners', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     registry.onChange(() => {
       throw new Error('bad change listener');
     });

@@ -1,15 +1,19 @@
 // Contract: first reads are loud, later background refetches are silent (SPEC §3 "Fetching", "Silent vs loud").
 import { describe, expect, it, vi } from 'vitest';
 import { withFakeClock } from './support/clock';
-import { controlledCollectionFetcher, controlledFetcher, flush, makeRegistry } from './support/registry';
+import {
+  controlledCollectionFetcher,
+  controlledFetcher,
+  flush,
+  makeRegistry,
+  todoRegistry,
+} from './support/registry';
 
 withFakeClock();
 
 describe('first reads are loud', () => {
   it('a first read shows isLoading and isFetching and status fetching when fetchItem returns', () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
 
     const ref = registry.fetchItem('todo', 1);
 
@@ -39,9 +43,7 @@ describe('first reads are loud', () => {
   });
 
   it('loading ends when the first response arrives', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     const ref = registry.fetchItem('todo', 1);
 
     fetcher.call(0).resolve({ id: 1, title: 'a' });
@@ -54,9 +56,7 @@ describe('first reads are loud', () => {
   });
 
   it('a first read with silent: true fetches without isLoading', () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
 
     const ref = registry.fetchItem('todo', 1, null, { silent: true });
 
@@ -83,9 +83,7 @@ describe('first reads are loud', () => {
 
 describe('background refetches are silent', () => {
   it('a read of a stale entry refetches silently and shows the old data meanwhile', async () => {
-    const registry = makeRegistry({ stalenessMs: 1000 });
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry({ stalenessMs: 1000 });
     registry.fetchItem('todo', 1);
     fetcher.call(0).resolve({ title: 'old' });
     await flush();
@@ -104,9 +102,7 @@ describe('background refetches are silent', () => {
   });
 
   it('a forced read of held data is silent', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     registry.fetchItem('todo', 1);
     fetcher.call(0).resolve({ title: 'old' });
     await flush();
@@ -119,9 +115,7 @@ describe('background refetches are silent', () => {
   });
 
   it('a forced read with silent: false of held data is loud', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     registry.fetchItem('todo', 1);
     fetcher.call(0).resolve({ title: 'old' });
     await flush();
@@ -152,9 +146,7 @@ describe('background refetches are silent', () => {
   });
 
   it('a directive refetch of data on screen is silent', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     const ref = registry.fetchItem('todo', 1);
     const unsubscribe = ref.subscribe(() => {});
     fetcher.call(0).resolve({ title: 'old' });
@@ -170,9 +162,7 @@ describe('background refetches are silent', () => {
   });
 
   it('a resync refetch is silent', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     const ref = registry.fetchItem('todo', 1);
     fetcher.call(0).resolve({ title: 'old' });
     await flush();

@@ -5,10 +5,10 @@ import { withFakeClock } from './support/clock';
 import { recordLifecycle } from './support/lifecycle';
 import {
   controlledCollectionFetcher,
-  controlledFetcher,
   countingFetcher,
   flush,
   makeRegistry,
+  todoRegistry,
 } from './support/registry';
 
 withFakeClock();
@@ -265,9 +265,7 @@ describe('busy entries are never evicted', () => {
   });
 
   it('an entry with a fetch in flight survives until the fetch settles', async () => {
-    const registry = makeRegistry({ memory: { itemTtlMs: 1000, sweepIntervalMs: 0 } });
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry({ memory: { itemTtlMs: 1000, sweepIntervalMs: 0 } });
     registry.fetchItem('todo', 1);
 
     await vi.advanceTimersByTimeAsync(5000);
@@ -282,9 +280,7 @@ describe('busy entries are never evicted', () => {
   });
 
   it('a busy entry is skipped and the next least recently read one goes instead', async () => {
-    const registry = makeRegistry({ memory: { maxItemsPerType: 2, sweepIntervalMs: 0 } });
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry({ memory: { maxItemsPerType: 2, sweepIntervalMs: 0 } });
     registry.fetchItem('todo', 1);
     await readAll(registry, [2, 3]);
     fetcher.call(1).resolve({});
@@ -350,9 +346,7 @@ describe('the sweeper timer', () => {
 
 describe('after eviction', () => {
   it("an evicted entry's next read starts afresh: loud, empty, one new fetch", async () => {
-    const registry = makeRegistry({ memory: { itemTtlMs: 1000, sweepIntervalMs: 0 } });
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry({ memory: { itemTtlMs: 1000, sweepIntervalMs: 0 } });
     registry.fetchItem('todo', 1);
     fetcher.call(0).resolve({ v: 'cached' });
     await flush();

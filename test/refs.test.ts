@@ -7,15 +7,14 @@ import {
   countingFetcher,
   flush,
   makeRegistry,
+  todoRegistry,
 } from './support/registry';
 
 withFakeClock({ now: '2030-01-01T00:00:00.000Z' });
 
 describe('ItemRef', () => {
   it('has the fields the contract names', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry } = todoRegistry();
 
     const ref = registry.fetchItem('todo', 5);
 
@@ -39,9 +38,7 @@ describe('ItemRef', () => {
   });
 
   it('getSnapshot() is the same frozen object until something changes', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     const ref = registry.fetchItem('todo', 1);
 
     const first = ref.getSnapshot();
@@ -73,9 +70,7 @@ describe('ItemRef', () => {
   });
 
   it('subscribers are told of every change until they unsubscribe', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     const ref = registry.fetchItem('todo', 1);
     const seen: unknown[] = [];
     const unsubscribe = ref.subscribe(() => seen.push(ref.data));
@@ -94,10 +89,41 @@ describe('ItemRef', () => {
     expect(ref.data).toEqual({ v: 2 });
   });
 
-  it('a throwing subscriber does not disturb other subscribers or the entry', async () => {
+  it('one listener subscribed twice is two subscriptions, each released on its own', async () => {
     const registry = makeRegistry();
     const fetcher = controlledFetcher();
     registry.createType('todo', { fetch: fetcher.fetch });
+    const ref = registry.fetchItem('todo', 1);
+    // `probe` counts the changes; `twice` hears each of them once per subscription it holds.
+    const probe = vi.fn();
+    ref.subscribe(probe);
+    const twice = vi.fn();
+    const first = ref.subscribe(twice);
+    const second = ref.subscribe(twice);
+    expect(registry.devtools().entries[0]).toMatchObject({ subscribers: 3 });
+
+    fetcher.call(0).resolve({ v: 1 });
+    await flush();
+    expect(probe.mock.calls.length).toBeGreaterThan(0);
+    expect(twice).toHaveBeenCalledTimes(2 * probe.mock.calls.length);
+
+    first();
+    first();
+    expect(registry.devtools().entries[0]).toMatchObject({ subscribers: 2 });
+    probe.mockClear();
+    twice.mockClear();
+    registry.fetchItem('todo', 1, null, { force: true });
+    fetcher.call(1).resolve({ v: 2 });
+    await flush();
+    expect(probe.mock.calls.length).toBeGreaterThan(0);
+    expect(twice).toHaveBeenCalledTimes(probe.mock.calls.length);
+
+    second();
+    expect(registry.devtools().entries[0]).toMatchObject({ subscribers: 1 });
+  });
+
+  it('a throwing subscriber does not disturb other subscribers or the entry', async () => {
+    const { registry, fetcher } = todoRegistry();
     const ref = registry.fetchItem('todo', 1);
     const stopBad = ref.subscribe(() => {
       throw new Error('bad subscriber');
@@ -116,9 +142,7 @@ describe('ItemRef', () => {
   });
 
   it('refresh() refetches and resolves once the fetch has settled', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     const ref = registry.fetchItem('todo', 1);
     fetcher.call(0).resolve({ v: 1 });
     await flush();
@@ -153,9 +177,7 @@ describe('ItemRef', () => {
   });
 
   it('state is the seed-001 view { loading, error, value }', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     const ref = registry.item('todo', 1);
     expect(ref.state).toEqual({ loading: true, error: null, value: null });
 
@@ -165,9 +187,7 @@ describe('ItemRef', () => {
   });
 
   it("actor is the entry's running XState actor, its state the entry's status", async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     const ref = registry.fetchItem('todo', 1);
 
     const actor = ref.actor;

@@ -1,24 +1,16 @@
 // Contract: requests that arrive mid-flight become exactly one trailing fetch (SPEC §3 "Serialization").
-import { fc, test } from '@fast-check/vitest';
+import { test } from '@fast-check/vitest';
 import { describe, expect, it, vi } from 'vitest';
 import { withFakeClock } from './support/clock';
-import {
-  type EntryKind,
-  failuresArbitrary,
-  type LogEntry,
-  opsArbitrary,
-  runInterleaving,
-} from './support/interleavings';
+import { interleavingArbitraries, type LogEntry, runInterleaving } from './support/interleavings';
 import { recordLifecycle } from './support/lifecycle';
-import { controlledCollectionFetcher, controlledFetcher, flush, makeRegistry } from './support/registry';
+import { controlledCollectionFetcher, flush, makeRegistry, todoRegistry } from './support/registry';
 
 withFakeClock();
 
 describe('forced reads while fetching', () => {
   it('many forced reads while a fetch is in flight queue exactly one trailing fetch', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     registry.fetchItem('todo', 1);
 
     for (let i = 0; i < 10; i++) registry.fetchItem('todo', 1, null, { force: true });
@@ -34,9 +26,7 @@ describe('forced reads while fetching', () => {
   });
 
   it('the entry ends with the data fetched after the last request', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     const ref = registry.fetchItem('todo', 1);
     registry.fetchItem('todo', 1, null, { force: true });
 
@@ -52,9 +42,7 @@ describe('forced reads while fetching', () => {
   });
 
   it('a forced read queued behind a failing fetch still runs', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     const ref = registry.fetchItem('todo', 1);
     registry.fetchItem('todo', 1, null, { force: true });
 
@@ -70,9 +58,7 @@ describe('forced reads while fetching', () => {
   });
 
   it('plain reads while fetching coalesce and queue nothing', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     registry.fetchItem('todo', 1);
     registry.fetchItem('todo', 1);
     registry.fetchItem('todo', 1);
@@ -84,9 +70,7 @@ describe('forced reads while fetching', () => {
   });
 
   it('the trailing fetch is announced as trailing and keeps its own query id', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     const events = recordLifecycle(registry, ['item:fetch:intent', 'item:fetch:coalesced']);
     registry.fetchItem('todo', 1);
     registry.fetchItem('todo', 1, null, { force: true });
@@ -101,9 +85,7 @@ describe('forced reads while fetching', () => {
   });
 
   it('a trailing fetch asked for with silent: false is loud', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     const ref = registry.fetchItem('todo', 1);
     registry.fetchItem('todo', 1, null, { force: true, silent: false });
 
@@ -135,9 +117,7 @@ describe('forced reads while fetching', () => {
 
 describe('directives and resyncs while fetching', () => {
   it('a directive for an entry that is fetching queues one trailing fetch', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     const ref = registry.fetchItem('todo', 1);
 
     void registry.applyDirectives([{ op: 'refresh_item', name: 'todo', id: 1 }]);
@@ -156,9 +136,7 @@ describe('directives and resyncs while fetching', () => {
   });
 
   it('applyDirectives resolves only once the trailing fetch has settled', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     registry.fetchItem('todo', 1);
     let settled = false;
     void registry.applyDirectives([{ op: 'refresh_item', name: 'todo', id: 1 }]).then(() => {
@@ -193,9 +171,7 @@ describe('directives and resyncs while fetching', () => {
   });
 
   it('a directive result while fetching supersedes the fetch and queues nothing', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     const ref = registry.fetchItem('todo', 1);
     registry.fetchItem('todo', 1, null, { force: true });
 
@@ -263,31 +239,16 @@ function firstUnowedStart(log: readonly LogEntry[]): string | null {
 }
 
 describe('serialization under any interleaving of reads, forced reads, results and responses', () => {
-  test.prop(
-    [
-      fc.scheduler(),
-      opsArbitrary,
-      fc.constantFrom<EntryKind>('item', 'collection'),
-      fc.boolean(),
-      failuresArbitrary,
-    ],
-    { numRuns: 200 },
-  )('an entry never has more than one fetch in flight', async (s, ops, kind, subscribed, failures) => {
-    const outcome = await runInterleaving(s, ops, kind, subscribed, failures);
+  test.prop(interleavingArbitraries(), { numRuns: 200 })(
+    'an entry never has more than one fetch in flight',
+    async (s, ops, kind, subscribed, failures) => {
+      const outcome = await runInterleaving(s, ops, kind, subscribed, failures);
 
-    expect(outcome.maxInFlight, JSON.stringify(outcome.log)).toBeLessThanOrEqual(1);
-  });
+      expect(outcome.maxInFlight, JSON.stringify(outcome.log)).toBeLessThanOrEqual(1);
+    },
+  );
 
-  test.prop(
-    [
-      fc.scheduler(),
-      opsArbitrary,
-      fc.constantFrom<EntryKind>('item', 'collection'),
-      fc.boolean(),
-      failuresArbitrary,
-    ],
-    { numRuns: 200 },
-  )(
+  test.prop(interleavingArbitraries(), { numRuns: 200 })(
     'every forced read after the last completed fetch is followed by exactly one more fetch, unless a result answers it',
     async (s, ops, kind, subscribed, failures) => {
       const { log } = await runInterleaving(s, ops, kind, subscribed, failures);

@@ -4,10 +4,10 @@ import { withFakeClock } from './support/clock';
 import { recordLifecycle } from './support/lifecycle';
 import {
   controlledCollectionFetcher,
-  controlledFetcher,
   countingFetcher,
   flush,
   makeRegistry,
+  todoRegistry,
 } from './support/registry';
 
 withFakeClock({ now: '2030-01-01T00:00:00.000Z' });
@@ -45,9 +45,7 @@ describe('freshness', () => {
   });
 
   it('lastFetched is the ISO time of the last successful fetch', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher();
-    registry.createType('todo', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todoRegistry();
     const ref = registry.fetchItem('todo', 1);
     expect(ref.meta.lastFetched).toBeNull();
 

@@ -2,7 +2,8 @@
 import type { AnyActorRef } from 'xstate';
 import { type EntryEmitted, type EntryEvent, levelOf, type RequestMode } from '../machines/entry.machine';
 import { VerityError } from '../protocol/errors';
-import { Entry, type EntryHost, type EntryView } from './entry';
+import { Entry, type EntryHost } from './entry';
+import type { EntryView } from './entry-view';
 import type { FetchRunner } from './fetch-runner';
 import { DEFAULT_LEVEL, planRefetch } from './level-graph';
 import { entryDetail, type Lifecycle } from './lifecycle';

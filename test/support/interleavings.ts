@@ -37,6 +37,17 @@ export const opsArbitrary = fc
 /** Which fetches fail: fetch #n fails when entry n - 1 is true. */
 export const failuresArbitrary = fc.array(fc.boolean(), { maxLength: 25 });
 
+export const kindArbitrary = fc.constantFrom<EntryKind>('item', 'collection');
+
+/** What `runInterleaving` takes, for `test.prop`: a scheduler, ops, the entry kind, subscribed, failures. */
+export const interleavingArbitraries = (): [
+  fc.Arbitrary<fc.Scheduler>,
+  typeof opsArbitrary,
+  typeof kindArbitrary,
+  fc.Arbitrary<boolean>,
+  typeof failuresArbitrary,
+] => [fc.scheduler(), opsArbitrary, kindArbitrary, fc.boolean(), failuresArbitrary];
+
 export interface Outcome {
   readonly log: readonly LogEntry[];
   readonly finalValue: string | null;

@@ -75,6 +75,14 @@ export function controlledFetcher<T = unknown>() {
   };
 }
 
+/** The most common arrangement: a registry with one type, `todo`, whose every fetch the test settles. */
+export function todoRegistry(options: RegistryOptions = {}) {
+  const registry = makeRegistry(options);
+  const fetcher = controlledFetcher();
+  registry.createType('todo', { fetch: fetcher.fetch });
+  return { registry, fetcher };
+}
+
 /** An item fetcher that answers at once with `{ id, level, n }`, n counting calls from 1. */
 export function countingFetcher() {
   let n = 0;

@@ -165,11 +165,18 @@ export class SseTestServer {
   }
 }
 
-/** Waits for a condition without a fixed sleep: re-checks often, fails with `what` after `timeoutMs`. */
+// Taken before any test can fake the clock, so a wait for real I/O also works while the registry's timers are fake.
+const realSetTimeout = globalThis.setTimeout;
+const realNow = performance.now.bind(performance);
+
+/**
+ * Waits in real time for a condition (socket I/O, a real server) without a fixed sleep: re-checks often, fails
+ * with `what` after `timeoutMs`. Fake timers do not stop it, and it never moves fake time.
+ */
 export async function waitUntil(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = realNow() + timeoutMs;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    if (realNow() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => realSetTimeout(resolve, 5));
   }
 }
