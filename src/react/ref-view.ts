@@ -1,4 +1,4 @@
-// The external store ({ subscribe, getSnapshot }) a hook reads with useSyncExternalStore: a view of the ref(s) it follows.
+// The external store ({ subscribe, getSnapshot }) a hook reads with useSyncExternalStore: a view of the ref(s) it reads.
 import { useRef } from 'react';
 import type { VerityResult } from './schema';
 import {
@@ -23,35 +23,36 @@ export interface ViewSnapshot<TData, TMeta extends object> extends Snapshot {
   readonly predicted?: TData;
 }
 
+/** useSyncExternalStore's subscribe. */
+export type Subscribe = (onChange: () => void) => () => void;
+
 const noop = (): void => {};
 
 /**
- * One component's view of what its hook reads. It is everything a rendered row adds besides React's own hook
- * state: one object with three closures, React's listener handed straight to the ref (no Set, no actor, nothing
- * allocated per render). The snapshot it shows changes only when a field the component read changes.
+ * One component's view of what its hook reads: all a rendered row adds besides React's own hook state (one object,
+ * two closures, the read's arguments). The read starts when React subscribes (in an effect, never during render:
+ * as TanStack Query's observers fetch on subscribe), React's listener goes straight to the ref, and the snapshot
+ * shown changes only when a field the component read changes.
  */
-abstract class HookView<T> {
+abstract class HookView<T, TSource, TArgs extends readonly unknown[]> {
   /** The fields the component read (tracked-result bits), shared by every result this view hands out. */
   reads: Reads = 0;
-  #onChange: (() => void) | null = null;
-  #release: (() => void) | null = null;
+  readonly getSnapshot: () => T;
+  /** Starts the read; a module-level function, so a view holds no closure for it. */
+  readonly #read: (...args: TArgs) => TSource;
+  /** How many leading arguments decide whether the read changed (the rest ride along, e.g. params by their key). */
+  readonly #compared: number;
+  #args: TArgs | null = null;
+  #subscribe: Subscribe | null = null;
   /** The sources' snapshot when last read, and the one shown (kept while only unread fields change). */
   #latest: T | undefined = undefined;
   #shown: T | undefined = undefined;
 
-  /** useSyncExternalStore's subscribe: one subscriber (the component), whose listener goes to the source(s). */
-  readonly subscribe: (onChange: () => void) => () => void;
-  readonly getSnapshot: () => T;
-  readonly #unsubscribe: () => void;
-
-  constructor() {
-    // Assigned here rather than as class fields: V8 names a class field's arrow at run time, which gives every
-    // such closure its own property dictionary (about 250 bytes each, per rendered row).
-    this.subscribe = (onChange) => {
-      this.#onChange = onChange;
-      this.#release = this.attach(onChange);
-      return this.#unsubscribe;
-    };
+  constructor(read: (...args: TArgs) => TSource, compared: number) {
+    this.#read = read;
+    this.#compared = compared;
+    // Assigned here rather than as a class field: some transforms (esbuild's keepNames, which tsx uses) name a
+    // class field's arrow at run time, which gives every such closure its own property dictionary.
     this.getSnapshot = () => {
       const next = this.read();
       if (next !== this.#latest) {
@@ -60,12 +61,21 @@ abstract class HookView<T> {
       }
       return this.#shown as T;
     };
-    this.#unsubscribe = () => {
-      const release = this.#release;
-      this.#onChange = null;
-      this.#release = null;
-      release?.();
+  }
+
+  /**
+   * The subscribe function for a read with `args`: the same function while the compared arguments are the same
+   * (as effect dependencies are compared), a new one when they change, so React moves the subscription over.
+   */
+  subscriber(args: TArgs): Subscribe {
+    const last = this.#args;
+    if (this.#subscribe && last && sameLeading(last, args, this.#compared)) return this.#subscribe;
+    this.#args = args;
+    this.#subscribe = (onChange) => {
+      this.show(this.#read(...args));
+      return this.attach(onChange);
     };
+    return this.#subscribe;
   }
 
   /** Results' meta proxies use the view as their handler: a read of `meta.<key>` is recorded here. */
@@ -74,9 +84,8 @@ abstract class HookView<T> {
     return Reflect.get(target, key, receiver);
   }
 
-  protected get observed(): boolean {
-    return this.#onChange !== null;
-  }
+  /** Points the view at what the read returned (React checks the snapshot once subscribed). */
+  abstract show(source: TSource): void;
 
   /** The sources' current snapshot. */
   protected abstract read(): T;
@@ -86,39 +95,43 @@ abstract class HookView<T> {
 
   /** Subscribes `onChange` to the source(s); returns how to let go. */
   protected abstract attach(onChange: () => void): () => void;
-
-  /** The source(s) were replaced: move the subscription over (when subscribed) and tell the component. */
-  protected replaced(): void {
-    const onChange = this.#onChange;
-    if (!onChange) return;
-    this.#release?.();
-    this.#release = this.attach(onChange);
-    onChange();
-  }
 }
 
+function sameLeading(a: readonly unknown[], b: readonly unknown[], count: number): boolean {
+  for (let i = 0; i < count; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
+
+type Source<TData, TMeta extends object> = SnapshotSource<ViewSnapshot<TData, TMeta>> | null;
+
 /** The view of one ref; without one (disabled, or before the first read) it shows a placeholder. */
-export class RefView<TData, TMeta extends object> extends HookView<ViewSnapshot<TData, TMeta>> {
+export class RefView<TData, TMeta extends object, TArgs extends readonly unknown[]> extends HookView<
+  ViewSnapshot<TData, TMeta>,
+  Source<TData, TMeta>,
+  TArgs
+> {
   readonly #placeholder: ViewSnapshot<TData, TMeta>;
-  /** Shown while no ref is followed: the cached snapshot until the first `follow`, the placeholder after. */
+  /** Shown while no ref is followed: the cached snapshot until the first read, the placeholder after. */
   #unread: ViewSnapshot<TData, TMeta>;
-  #source: SnapshotSource<ViewSnapshot<TData, TMeta>> | null = null;
+  #source: Source<TData, TMeta> = null;
   #resultFor: ViewSnapshot<TData, TMeta> | null = null;
   #result: VerityResult<TData, TMeta> | null = null;
 
   /** `cached`: the entry's snapshot when it is already cached, shown on the first render (no idle frame). */
-  constructor(placeholder: ViewSnapshot<TData, TMeta>, cached: ViewSnapshot<TData, TMeta> | null = null) {
-    super();
+  constructor(
+    read: (...args: TArgs) => Source<TData, TMeta>,
+    compared: number,
+    placeholder: ViewSnapshot<TData, TMeta>,
+    cached: ViewSnapshot<TData, TMeta> | null = null,
+  ) {
+    super(read, compared);
     this.#placeholder = placeholder;
     this.#unread = cached ?? placeholder;
   }
 
-  /** Points the view at another ref (or none), telling the component. */
-  follow(source: SnapshotSource<ViewSnapshot<TData, TMeta>> | null): void {
+  show(source: Source<TData, TMeta>): void {
     this.#unread = this.#placeholder;
-    if (source === this.#source) return;
     this.#source = source;
-    this.replaced();
   }
 
   /** The component's result for `snapshot`: the same object for the same snapshot (no allocation per render). */
@@ -144,19 +157,24 @@ export class RefView<TData, TMeta extends object> extends HookView<ViewSnapshot<
 }
 
 type ListSnapshot<TData, TMeta extends object> = readonly ViewSnapshot<TData, TMeta>[];
+type Sources<TData, TMeta extends object> = readonly SnapshotSource<ViewSnapshot<TData, TMeta>>[];
 
 /** The view of a list of refs: one snapshot per ref, in order; the array changes when one of them does. */
-export class RefListView<TData, TMeta extends object> extends HookView<ListSnapshot<TData, TMeta>> {
-  #sources: readonly SnapshotSource<ViewSnapshot<TData, TMeta>>[] = [];
+export class RefListView<TData, TMeta extends object, TArgs extends readonly unknown[]> extends HookView<
+  ListSnapshot<TData, TMeta>,
+  Sources<TData, TMeta>,
+  TArgs
+> {
+  #sources: Sources<TData, TMeta> = [];
   #list: ListSnapshot<TData, TMeta> = [];
   #dirty = false;
+  #subscribed = false;
   #resultsFor: ListSnapshot<TData, TMeta> | null = null;
   #results: readonly VerityResult<TData, TMeta>[] = [];
 
-  follow(sources: readonly SnapshotSource<ViewSnapshot<TData, TMeta>>[]): void {
+  show(sources: Sources<TData, TMeta>): void {
     this.#sources = sources;
     this.#dirty = true;
-    this.replaced();
   }
 
   /** One result per snapshot; an element whose snapshot did not change keeps its result. */
@@ -173,7 +191,7 @@ export class RefListView<TData, TMeta extends object> extends HookView<ListSnaps
 
   protected read(): ListSnapshot<TData, TMeta> {
     // Unsubscribed, nothing marks the list dirty: read it afresh (keeping the array when nothing changed).
-    if (this.#dirty || !this.observed) {
+    if (this.#dirty || !this.#subscribed) {
       const next = this.#sources.map((source) => source.getSnapshot());
       const same =
         next.length === this.#list.length && next.every((snapshot, i) => snapshot === this.#list[i]);
@@ -193,7 +211,9 @@ export class RefListView<TData, TMeta extends object> extends HookView<ListSnaps
       onChange();
     };
     const releases = this.#sources.map((source) => source.subscribe(changed));
+    this.#subscribed = true;
     return () => {
+      this.#subscribed = false;
       for (const release of releases) release();
     };
   }

@@ -1,11 +1,18 @@
 // useCollection: one param set of a collection, re-read when the params' key changes (latest params win).
-import { useLayoutEffect, useSyncExternalStore } from 'react';
+import { useSyncExternalStore } from 'react';
 import { paramsKey } from '../registry/params-key';
+import type { Registry } from '../registry/registry-api';
 import type { CollectionData, CollectionMeta, Params } from '../registry/types';
 import { IDLE_COLLECTION } from './idle';
 import { useRegistry } from './provider';
 import { RefView, useView } from './ref-view';
-import type { CollectionKey, CollectionMetaData, CollectionParams, CollectionResult } from './schema';
+import type {
+  CollectionKey,
+  CollectionMetaData,
+  CollectionParams,
+  CollectionResult,
+  RegisteredSchema,
+} from './schema';
 
 export interface UseCollectionOptions<TParams> {
   readonly params?: TParams | null;
@@ -13,6 +20,24 @@ export interface UseCollectionOptions<TParams> {
   readonly silent?: boolean;
   /** `false` reads nothing and returns the idle result. */
   readonly enabled?: boolean;
+}
+
+/** The params ride last: they are compared by value, through their key. */
+type CollectionReadArgs<K extends CollectionKey> = readonly [
+  registry: Registry<RegisteredSchema>,
+  name: K,
+  key: string,
+  enabled: boolean,
+  force: boolean | undefined,
+  silent: boolean | undefined,
+  params: CollectionParams<K> | null | undefined,
+];
+
+/** Starts the read (module-level: a view holds no closure for it); `null` for a disabled hook. */
+function readCollection<K extends CollectionKey>(
+  ...[registry, name, , enabled, force, silent, params]: CollectionReadArgs<K>
+) {
+  return enabled ? registry.fetchCollection(name, { params, force, silent }) : null;
 }
 
 export function useCollection<K extends CollectionKey>(
@@ -24,16 +49,14 @@ export function useCollection<K extends CollectionKey>(
   const enabled = options.enabled !== false;
   const view = useView(
     () =>
-      new RefView<CollectionData<CollectionMetaData<K>>, CollectionMeta>(
+      new RefView<CollectionData<CollectionMetaData<K>>, CollectionMeta, CollectionReadArgs<K>>(
+        readCollection,
+        6,
         IDLE_COLLECTION,
         enabled ? registry.peekCollection(name, params) : null,
       ),
   );
-  // Params are compared by value: a new object with the same fields is the same read.
   const key = paramsKey(params as Params | null | undefined);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `params` is read through its key, its value.
-  useLayoutEffect(() => {
-    view.follow(enabled ? registry.fetchCollection(name, { params, force, silent }) : null);
-  }, [view, registry, name, key, enabled, force, silent]);
-  return view.result(useSyncExternalStore(view.subscribe, view.getSnapshot, view.getSnapshot));
+  const subscribe = view.subscriber([registry, name, key, enabled, force, silent, params]);
+  return view.result(useSyncExternalStore(subscribe, view.getSnapshot, view.getSnapshot));
 }

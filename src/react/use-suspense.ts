@@ -18,6 +18,11 @@ interface SettledMeta {
   readonly error: Error | null;
 }
 
+type SettledRef<TData, TMeta extends object> = SnapshotSource<ViewSnapshot<TData, TMeta>>;
+
+/** The read already happened during render: subscribing follows the same ref. */
+const theRef = <T>(ref: T): T => ref;
+
 /** Resolves when the ref's fetch has settled (React then renders again and reads the outcome). */
 function settled(ref: SnapshotSource<{ meta: SettledMeta }>): Promise<void> {
   return new Promise((resolve) => {
@@ -38,15 +43,19 @@ function settled(ref: SnapshotSource<{ meta: SettledMeta }>): Promise<void> {
  * idempotent (a second read coalesces with the fetch in flight or finds it fresh), so retries cost no fetch.
  */
 function useSuspenseView<TData, TMeta extends SettledMeta & object>(
-  ref: SnapshotSource<ViewSnapshot<TData, TMeta>>,
+  ref: SettledRef<TData, TMeta>,
   hasData: (view: ViewSnapshot<TData, TMeta>) => boolean,
 ): SuspenseResult<TData, TMeta> {
   const view = useMemo(() => {
-    const created = new RefView<TData, TMeta>(ref.getSnapshot());
-    created.follow(ref);
+    const created = new RefView<TData, TMeta, readonly [SettledRef<TData, TMeta>]>(
+      theRef,
+      1,
+      ref.getSnapshot(),
+    );
+    created.show(ref);
     return created;
   }, [ref]);
-  const snapshot = useSyncExternalStore(view.subscribe, view.getSnapshot, view.getSnapshot);
+  const snapshot = useSyncExternalStore(view.subscriber([ref]), view.getSnapshot, view.getSnapshot);
   if (!hasData(snapshot)) {
     if (snapshot.meta.error) throw snapshot.meta.error;
     throw settled(ref);

@@ -14,6 +14,7 @@ import {
   collectionKey,
   createCollectionOwner,
   createTypeOwner,
+  itemKey,
   type Owner,
   type TypeOwner,
 } from './owners';
@@ -109,6 +110,17 @@ export class EntryCache implements EntryHost {
       );
     }
     return owner;
+  }
+
+  /** The cached entry of an item, if any: a lookup, not a read (no fetch, not a use). */
+  findItem(type: string, id: unknown): Entry | undefined {
+    return this.type(type).entries.get(itemKey(type, id));
+  }
+
+  /** The cached entry of a collection's param set, if any: a lookup, not a read. */
+  findCollection(name: string, params: unknown): Entry | undefined {
+    const owner = this.collection(name);
+    return owner.entries.get(collectionKey(owner, params));
   }
 
   /** Cached entries of the type and the collection with this name (predictions apply by name). */

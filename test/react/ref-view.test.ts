@@ -1,5 +1,5 @@
-// Contract: a hook's view shows a new snapshot only when a field its component read changed (SPEC §6), and hands
-// out one result per snapshot; the reads are recorded by the results themselves.
+// Contract: a hook's view starts its read when React subscribes (never during render), shows a new snapshot only
+// when a field its component read changed (SPEC §6), and hands out one result per snapshot.
 import { describe, expect, it } from 'vitest';
 import { RefListView, RefView, type SnapshotSource, type ViewSnapshot } from '../../src/react/ref-view';
 import { sameReads } from '../../src/react/tracked-result';
@@ -47,13 +47,23 @@ function source(initial: Snap) {
   };
 }
 
-/** A view following `initial`, subscribed as React subscribes; `renders` counts the change notifications. */
+type Ref = SnapshotSource<Snap> | null;
+/** The read a view starts: here it returns the ref it is given, and counts how often it ran. */
+const reads: Ref[] = [];
+function readRef(ref: Ref, _label: string): Ref {
+  reads.push(ref);
+  return ref;
+}
+
+const newView = (cached: Snap | null = null) =>
+  new RefView<{ readonly title: string }, Meta, readonly [Ref, string]>(readRef, 1, IDLE, cached);
+
+/** A view reading `initial`'s ref, subscribed as React subscribes; `notified` counts the change notifications. */
 function followed(initial: Snap) {
   const store = source(initial);
-  const view = new RefView<{ readonly title: string }, Meta>(IDLE);
-  view.follow(store.ref);
+  const view = newView();
   let notified = 0;
-  const unsubscribe = view.subscribe(() => notified++);
+  const unsubscribe = view.subscriber([store.ref, 'first'])(() => notified++);
   return { store, view, unsubscribe, notified: () => notified };
 }
 
@@ -128,28 +138,42 @@ describe('RefView', () => {
     expect(view.result(view.getSnapshot())).not.toBe(result);
   });
 
-  it('shows the cached snapshot before its first follow, the placeholder without a ref after', () => {
+  it('reads nothing until subscribed: the cached snapshot first, then the ref, the placeholder without one', () => {
+    reads.length = 0;
     const cached = snap('cached');
-    const view = new RefView<{ readonly title: string }, Meta>(IDLE, cached);
+    const store = source(snap('fetched'));
+    const view = newView(cached);
+    const subscribe = view.subscriber([store.ref, 'a']);
     expect(view.getSnapshot()).toBe(cached);
-    view.follow(null);
+    expect(reads).toEqual([]);
+
+    subscribe(() => {});
+    expect(reads).toEqual([store.ref]);
+    expect(view.getSnapshot().data).toEqual({ title: 'fetched' });
+
+    view.subscriber([null, 'a'])(() => {});
     expect(view.getSnapshot()).toBe(IDLE);
   });
 
-  it('holds one subscription on its ref while subscribed, moves it on follow, and lets go on unsubscribe', () => {
+  it('hands React the same subscribe while the compared arguments stay, a new one when they change', () => {
+    const store = source(snap('a'));
+    const view = newView();
+    const first = view.subscriber([store.ref, 'a']);
+    // Only the leading argument is compared here; the rest ride along (as params ride along their key).
+    expect(view.subscriber([store.ref, 'b'])).toBe(first);
+    expect(view.subscriber([source(snap('b')).ref, 'b'])).not.toBe(first);
+  });
+
+  it('holds one subscription on its ref while subscribed, and lets go on unsubscribe', () => {
     const { store, view, unsubscribe, notified } = followed(snap('a'));
     expect(store.listeners.size).toBe(1);
-
-    const next = source(snap('next'));
-    view.follow(next.ref);
-    expect(store.listeners.size).toBe(0);
-    expect(next.listeners.size).toBe(1);
+    store.set(snap('b'));
     expect(notified()).toBe(1);
-    expect(view.getSnapshot().data).toEqual({ title: 'next' });
+    expect(view.getSnapshot().data).toEqual({ title: 'b' });
 
     unsubscribe();
-    expect(next.listeners.size).toBe(0);
-    next.set(snap('later'));
+    expect(store.listeners.size).toBe(0);
+    store.set(snap('c'));
     expect(notified()).toBe(1);
   });
 });
@@ -158,9 +182,11 @@ describe('RefListView', () => {
   it('keeps each unchanged element’s result; a changed element gets a new one', () => {
     const one = source(snap('1'));
     const two = source(snap('2'));
-    const view = new RefListView<{ readonly title: string }, Meta>();
-    view.follow([one.ref, two.ref]);
-    view.subscribe(() => {});
+    const view = new RefListView<{ readonly title: string }, Meta, readonly [SnapshotSource<Snap>[]]>(
+      (refs) => refs,
+      1,
+    );
+    view.subscriber([[one.ref, two.ref]])(() => {});
     const before = view.results(view.getSnapshot());
     expect(before.map((result) => result.data?.title)).toEqual(['1', '2']);
 
