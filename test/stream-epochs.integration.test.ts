@@ -1,11 +1,11 @@
 // The two silent-loss reproductions, with real processes (SPEC §1.2, §3 Stream, §4): each now ends in a resync with reason `epoch`.
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createDirectiveHub, type DirectiveHub } from '../src/server/index';
 import { redisBackplane } from '../src/server/redis';
 import { type HubChild, startHubChild } from './support/hub-child';
 import type { LifecycleLog } from './support/lifecycle';
-import { type RedisServer, startRedisServer } from './support/redis-server';
+import { withRedis } from './support/redis-server';
 import { type HubServer, startHubServer } from './support/server-harness';
 import { waitUntil } from './support/sse-test-server';
 import { type StreamClient, settled, sseTo, streamClient } from './support/stream-client';
@@ -86,20 +86,11 @@ describe('reproduction 1: an in-memory hub killed and restarted while the client
 });
 
 describe('Redis backplane: an instance cut off from Redis', () => {
-  let redis: RedisServer;
-  let admin: Redis;
+  const redis = withRedis();
   let proxy: TcpProxy;
   let testNumber = 0;
   const cleanups: Array<() => Promise<void>> = [];
 
-  beforeAll(async () => {
-    redis = await startRedisServer();
-    admin = new Redis(redis.url);
-  });
-  afterAll(async () => {
-    admin.disconnect();
-    await redis.stop();
-  });
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
@@ -108,8 +99,8 @@ describe('Redis backplane: an instance cut off from Redis', () => {
   async function instances(): Promise<{ a: DirectiveHub; b: HubServer; c: StreamClient }> {
     testNumber += 1;
     const prefix = `r${testNumber}:`;
-    proxy = await startTcpProxy(redis.port);
-    const a = createDirectiveHub({ backplane: redisBackplane({ url: redis.url, prefix }) });
+    proxy = await startTcpProxy(redis.server.port);
+    const a = createDirectiveHub({ backplane: redisBackplane({ url: redis.server.url, prefix }) });
     const bHub = createDirectiveHub({
       backplane: redisBackplane({ url: `redis://127.0.0.1:${proxy.port}`, prefix }),
     });
@@ -131,7 +122,7 @@ describe('Redis backplane: an instance cut off from Redis', () => {
   it('reproduction 2: Redis flushed while B is cut off, A emits 1..20 of the new run: B answers resumed false and the client resyncs with reason epoch', async () => {
     const { a, c } = await instances();
     proxy.cut();
-    await admin.flushall();
+    await redis.admin.flushall();
     for (let i = 1; i <= 20; i++) await a.emit([refreshItem('todo', `new-run-${i}`)]);
     proxy.restore();
     await c.log.until('sse:resync-dispatch', 1, 15_000);
