@@ -19,6 +19,17 @@ afterEach(() => {
 
 const untyped = (value: unknown) => value as never;
 
+/** An object on which each of the named operations throws. */
+function trapping(traps: ReadonlyArray<keyof ProxyHandler<object>>): object {
+  const handler: ProxyHandler<object> = {};
+  for (const trap of traps) {
+    handler[trap] = () => {
+      throw new Error('trap');
+    };
+  }
+  return new Proxy({}, handler);
+}
+
 function codeOf(act: () => unknown): string | undefined {
   try {
     act();
@@ -260,17 +271,7 @@ describe('fetchers that return junk', () => {
 
   it('a response whose every property access throws puts the entry in error', async () => {
     const registry = makeRegistry();
-    const hostile = new Proxy(
-      {},
-      {
-        get() {
-          throw new Error('trap');
-        },
-        getPrototypeOf() {
-          throw new Error('trap');
-        },
-      },
-    );
+    const hostile = trapping(['get', 'getPrototypeOf']);
     registry.createCollection('todos', { fetch: async () => untyped(hostile) });
 
     const ref = registry.fetchCollection('todos');
@@ -282,23 +283,7 @@ describe('fetchers that return junk', () => {
 
   it('a thrown value whose every property access throws still becomes an Error', async () => {
     const registry = makeRegistry();
-    const hostile = new Proxy(
-      {},
-      {
-        get() {
-          throw new Error('trap');
-        },
-        getPrototypeOf() {
-          throw new Error('trap');
-        },
-        getOwnPropertyDescriptor() {
-          throw new Error('trap');
-        },
-        ownKeys() {
-          throw new Error('trap');
-        },
-      },
-    );
+    const hostile = trapping(['get', 'getPrototypeOf', 'getOwnPropertyDescriptor', 'ownKeys']);
     registry.createType('todo', { fetch: () => Promise.reject(hostile) });
 
     const ref = registry.fetchItem('todo', 1);

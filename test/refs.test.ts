@@ -10,6 +10,17 @@ import {
   todoRegistry,
 } from './support/registry';
 
+/** The meta fields item and collection refs both have (SPEC §2 "Reads"). */
+const SHARED_META_FIELDS = [
+  'activeQueryId',
+  'error',
+  'isFetching',
+  'isLoading',
+  'isPredicted',
+  'lastFetched',
+  'lastUsedAt',
+];
+
 withFakeClock({ now: '2030-01-01T00:00:00.000Z' });
 
 describe('ItemRef', () => {
@@ -19,19 +30,7 @@ describe('ItemRef', () => {
     const ref = registry.fetchItem('todo', 5);
 
     expect(ref).toMatchObject({ type: 'todo', id: '5', level: 'default', data: null });
-    expect(Object.keys(ref.meta).sort()).toEqual(
-      [
-        'activeQueryId',
-        'error',
-        'isFetching',
-        'isLoading',
-        'isPredicted',
-        'lastFetched',
-        'lastUsedAt',
-        'levels',
-        'status',
-      ].sort(),
-    );
+    expect(Object.keys(ref.meta).sort()).toEqual([...SHARED_META_FIELDS, 'levels', 'status'].sort());
     expect(typeof ref.meta.activeQueryId).toBe('string');
     expect(ref.meta.lastUsedAt).toBe('2030-01-01T00:00:00.000Z');
     expect(ref.meta.levels).toEqual({ default: { lastFetched: null, isFetching: true, error: null } });
@@ -191,18 +190,7 @@ describe('CollectionRef', () => {
     expect(ref.name).toBe('todos');
     expect(ref.data).toEqual({ ids: [], count: 0, meta: null });
     expect(Object.keys(ref.meta).sort()).toEqual(
-      [
-        'activeQueryId',
-        'error',
-        'isFetching',
-        'isLoading',
-        'isPredicted',
-        'lastFetched',
-        'lastUsedAt',
-        'paramsKey',
-        'paramsSnapshot',
-        'status',
-      ].sort(),
+      [...SHARED_META_FIELDS, 'paramsKey', 'paramsSnapshot', 'status'].sort(),
     );
     expect(ref.meta.paramsSnapshot).toEqual({ owner: 'ann' });
     expect(ref.meta.paramsKey).toBe('{"owner":"ann"}');
