@@ -2,7 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Registry, RegistryOptions } from '../src/index';
+import type { RegistryOptions } from '../src/index';
 import {
   createDirectiveHub,
   type DirectiveHub,

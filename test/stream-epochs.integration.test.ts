@@ -1,5 +1,3 @@
-// The two silent-loss reproductions, with real processes (SPEC §1.2, §3 Stream, §4): each now ends in a resync with reason `epoch`.
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDirectiveHub, type DirectiveHub } from '../src/server/index';
 import { redisBackplane } from '../src/server/redis';

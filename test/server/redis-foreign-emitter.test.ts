@@ -1,6 +1,5 @@
 // docs/server.md's emit script for other languages, run as written against a real redis-server: Node hubs stream what it emits.
 import { readFileSync } from 'node:fs';
-import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { createDirectiveHub } from '../../src/server/index';
 import { redisBackplane } from '../../src/server/redis';
