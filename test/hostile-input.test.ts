@@ -8,6 +8,7 @@ import {
   countingFetcher,
   flush,
   makeRegistry,
+  todosRegistry,
 } from './support/registry';
 
 withFakeClock();
@@ -102,9 +103,7 @@ describe('params', () => {
     ['a Map', new Map([['page', 1]])],
     ['a class instance', new (class Filter {})()],
   ])('params that are %s throw INVALID_PARAMS', (_label, params) => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
 
     expect(codeOf(() => registry.fetchCollection('todos', { params: untyped(params) }))).toBe(
       'INVALID_PARAMS',
@@ -143,9 +142,7 @@ describe('params', () => {
   });
 
   it('a __proto__ key in params pollutes nothing and is its own params key', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
     const hostile = JSON.parse('{"__proto__": {"polluted": true}, "page": 1}') as Record<string, unknown>;
 
     const ref = registry.fetchCollection('todos', { params: hostile });
@@ -163,9 +160,7 @@ describe('params', () => {
   });
 
   it('constructor.prototype keys in params pollute nothing and are their own params key', () => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
 
     const ref = registry.fetchCollection('todos', {
       params: { constructor: { prototype: { polluted: true } } },
@@ -177,9 +172,7 @@ describe('params', () => {
   });
 
   it('nested __proto__ keys stay data, at every depth', () => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
     const hostile = JSON.parse('{"filter": {"__proto__": {"polluted": true}}}') as Record<string, unknown>;
 
     const ref = registry.fetchCollection('todos', { params: hostile });
@@ -190,9 +183,7 @@ describe('params', () => {
   });
 
   it('a directive with __proto__ params matches by key and pollutes nothing', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
     registry.fetchCollection('todos', { params: { page: 1 } });
     fetcher.call(0).resolve({ ids: [] });
     await flush();
@@ -229,9 +220,7 @@ describe('fetchers that return junk', () => {
     ['an object without ids or items', { rows: [1] }],
     ['ids that are not an array', { ids: '1,2' }],
   ])('a collection fetch resolving %s puts the entry in error', async (_label, junk) => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
 
     let ref: ReturnType<typeof registry.fetchCollection> | undefined;
     expect(() => {

@@ -8,6 +8,7 @@ import {
   flush,
   makeRegistry,
   todoRegistry,
+  todosRegistry,
 } from './support/registry';
 
 /** The meta fields item and collection refs both have (SPEC §2 "Reads"). */
@@ -197,9 +198,7 @@ describe('CollectionRef', () => {
   });
 
   it('count defaults to the number of ids; count and meta are kept when given', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
     const a = registry.fetchCollection('todos', { params: { page: 1 } });
     const b = registry.fetchCollection('todos', { params: { page: 2 } });
 
@@ -212,9 +211,7 @@ describe('CollectionRef', () => {
   });
 
   it('paramsSnapshot is a frozen copy: later changes to the caller’s params do not leak in', () => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
     const params = { tags: ['a'], page: 1 };
 
     const ref = registry.fetchCollection('todos', { params });
@@ -227,9 +224,7 @@ describe('CollectionRef', () => {
   });
 
   it('setParams() points the ref, and its subscribers, at another param set', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
     const ref = registry.fetchCollection('todos', { params: { page: 1 } });
     fetcher.call(0).resolve({ ids: [1] });
     await flush();
@@ -252,9 +247,7 @@ describe('CollectionRef', () => {
   });
 
   it('setParams() to params already cached shows them without a fetch', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
     const ref = registry.fetchCollection('todos', { params: { page: 1 } });
     fetcher.call(0).resolve({ ids: [1] });
     await flush();
@@ -269,9 +262,7 @@ describe('CollectionRef', () => {
   });
 
   it('state is the seed-001 view { loading, error, items, meta }', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
     const ref = registry.collection('todos', { page: 1 });
     expect(ref.state).toEqual({ loading: true, error: null, items: [], meta: null });
 
@@ -281,9 +272,7 @@ describe('CollectionRef', () => {
   });
 
   it('refresh() refetches and resolves once the fetch has settled', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
     const ref = registry.fetchCollection('todos');
     fetcher.call(0).resolve({ ids: [1] });
     await flush();
@@ -297,9 +286,7 @@ describe('CollectionRef', () => {
   });
 
   it('remove() drops the entry; the next read fetches afresh', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
     const ref = registry.fetchCollection('todos');
     fetcher.call(0).resolve({ ids: [1] });
     await flush();

@@ -87,6 +87,14 @@ export function todoRegistry(options: RegistryOptions = {}) {
   return { registry, fetcher };
 }
 
+/** The same for a collection, `todos`. */
+export function todosRegistry(options: RegistryOptions = {}) {
+  const registry = makeRegistry(options);
+  const fetcher = controlledCollectionFetcher();
+  registry.createCollection('todos', { fetch: fetcher.fetch });
+  return { registry, fetcher };
+}
+
 /** An item fetcher that answers at once with `{ id, level, n }`, n counting calls from 1. */
 export function countingFetcher() {
   let n = 0;
