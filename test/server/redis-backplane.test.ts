@@ -40,6 +40,17 @@ describe('the Redis backplane (real redis-server)', () => {
     return { hub, server };
   }
 
+  /** Two instances on one Redis, each with an SSE subscriber past its hello. */
+  async function twoInstancesListening() {
+    const a = await instance();
+    const b = await instance();
+    const onA = await openSse(a.server.url);
+    const onB = await openSse(b.server.url);
+    await onA.reader.until((r) => r.hellos.length === 1, 'hello on A');
+    await onB.reader.until((r) => r.hellos.length === 1, 'hello on B');
+    return { a, b, onA, onB };
+  }
+
   beforeEach(() => {
     // Each test gets its own key space on the shared server.
     testNumber += 1;
@@ -47,12 +58,7 @@ describe('the Redis backplane (real redis-server)', () => {
   });
 
   it('interleaved emits from two instances give subscribers of either one contiguous sequence', async () => {
-    const a = await instance();
-    const b = await instance();
-    const onA = await openSse(a.server.url);
-    const onB = await openSse(b.server.url);
-    await onA.reader.until((r) => r.hellos.length === 1, 'hello on A');
-    await onB.reader.until((r) => r.hellos.length === 1, 'hello on B');
+    const { a, b, onA, onB } = await twoInstancesListening();
 
     const seqs: number[] = [];
     for (let i = 1; i <= 20; i++) seqs.push((await (i % 2 ? a.hub : b.hub).emit(refresh(i))).seq);
@@ -96,12 +102,7 @@ describe('the Redis backplane (real redis-server)', () => {
   });
 
   it('hundreds of concurrent emits from both instances: no gap, no duplicate, same order everywhere', async () => {
-    const a = await instance();
-    const b = await instance();
-    const onA = await openSse(a.server.url);
-    const onB = await openSse(b.server.url);
-    await onA.reader.until((r) => r.hellos.length === 1, 'hello on A');
-    await onB.reader.until((r) => r.hellos.length === 1, 'hello on B');
+    const { a, b, onA, onB } = await twoInstancesListening();
 
     const results = await Promise.all(
       range(1, 600).map((i) => (i % 2 ? a.hub : b.hub).emit(refresh(i), { audience: 'global' })),
@@ -163,12 +164,7 @@ describe('the Redis backplane (real redis-server)', () => {
   });
 
   it('Redis restarted mid-run: emits reject while it is down, subscribers get a fresh hello when it is back', async () => {
-    const a = await instance();
-    const b = await instance();
-    const onA = await openSse(a.server.url);
-    const onB = await openSse(b.server.url);
-    await onA.reader.until((r) => r.hellos.length === 1, 'hello on A');
-    await onB.reader.until((r) => r.hellos.length === 1, 'hello on B');
+    const { a, b, onA, onB } = await twoInstancesListening();
     for (let i = 1; i <= 3; i++) await a.hub.emit(refresh(i));
     await onA.reader.until((r) => r.envelopes.length === 3, 'three envelopes on A');
     await onB.reader.until((r) => r.envelopes.length === 3, 'three envelopes on B');
