@@ -89,6 +89,39 @@ describe('ItemRef', () => {
     expect(ref.data).toEqual({ v: 2 });
   });
 
+  it('one listener subscribed twice is two subscriptions, each released on its own', async () => {
+    const registry = makeRegistry();
+    const fetcher = controlledFetcher();
+    registry.createType('todo', { fetch: fetcher.fetch });
+    const ref = registry.fetchItem('todo', 1);
+    // `probe` counts the changes; `twice` hears each of them once per subscription it holds.
+    const probe = vi.fn();
+    ref.subscribe(probe);
+    const twice = vi.fn();
+    const first = ref.subscribe(twice);
+    const second = ref.subscribe(twice);
+    expect(registry.devtools().entries[0]).toMatchObject({ subscribers: 3 });
+
+    fetcher.call(0).resolve({ v: 1 });
+    await flush();
+    expect(probe.mock.calls.length).toBeGreaterThan(0);
+    expect(twice).toHaveBeenCalledTimes(2 * probe.mock.calls.length);
+
+    first();
+    first();
+    expect(registry.devtools().entries[0]).toMatchObject({ subscribers: 2 });
+    probe.mockClear();
+    twice.mockClear();
+    registry.fetchItem('todo', 1, null, { force: true });
+    fetcher.call(1).resolve({ v: 2 });
+    await flush();
+    expect(probe.mock.calls.length).toBeGreaterThan(0);
+    expect(twice).toHaveBeenCalledTimes(probe.mock.calls.length);
+
+    second();
+    expect(registry.devtools().entries[0]).toMatchObject({ subscribers: 1 });
+  });
+
   it('a throwing subscriber does not disturb other subscribers or the entry', async () => {
     const { registry, fetcher } = todoRegistry();
     const ref = registry.fetchItem('todo', 1);

@@ -33,6 +33,3 @@ export const IDLE_COLLECTION: CollectionView<never> = Object.freeze({
   data: null,
   meta: Object.freeze({ ...idleBase, paramsSnapshot: null, paramsKey: '' }),
 });
-
-/** useSelector's selector for hooks that keep the whole snapshot (their compare decides what counts). */
-export const wholeSnapshot = <T>(snapshot: T): T => snapshot;

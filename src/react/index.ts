@@ -1,4 +1,4 @@
-// verity-xstate/react: React bindings on @xstate/react selectors (SPEC §6).
+// verity-xstate/react: React bindings over views of refs, read with useSyncExternalStore (SPEC §6).
 export type { CollectionView, ItemView } from './idle';
 export type { VerityProviderProps } from './provider';
 export { useRegistry, VerityProvider } from './provider';

@@ -1,13 +1,18 @@
 // useCollection: one param set of a collection, re-read when the params' key changes (latest params win).
-import { useSelector } from '@xstate/react';
-import { useLayoutEffect, useMemo, useState } from 'react';
+import { useSyncExternalStore } from 'react';
 import { paramsKey } from '../registry/params-key';
-import type { Params } from '../registry/types';
-import { type CollectionView, IDLE_COLLECTION, wholeSnapshot } from './idle';
+import type { Registry } from '../registry/registry-api';
+import type { CollectionData, CollectionMeta, Params } from '../registry/types';
+import { IDLE_COLLECTION } from './idle';
 import { useRegistry } from './provider';
-import type { CollectionKey, CollectionMetaData, CollectionParams, CollectionResult } from './schema';
-import { trackedResult } from './tracked-result';
-import { createHookState } from './use-item';
+import { RefView, useView } from './ref-view';
+import type {
+  CollectionKey,
+  CollectionMetaData,
+  CollectionParams,
+  CollectionResult,
+  RegisteredSchema,
+} from './schema';
 
 export interface UseCollectionOptions<TParams> {
   readonly params?: TParams | null;
@@ -17,6 +22,24 @@ export interface UseCollectionOptions<TParams> {
   readonly enabled?: boolean;
 }
 
+/** The params ride last: they are compared by value, through their key. */
+type CollectionReadArgs<K extends CollectionKey> = readonly [
+  registry: Registry<RegisteredSchema>,
+  name: K,
+  key: string,
+  enabled: boolean,
+  force: boolean | undefined,
+  silent: boolean | undefined,
+  params: CollectionParams<K> | null | undefined,
+];
+
+/** Starts the read (module-level: a view holds no closure for it); `null` for a disabled hook. */
+function readCollection<K extends CollectionKey>(
+  ...[registry, name, , enabled, force, silent, params]: CollectionReadArgs<K>
+) {
+  return enabled ? registry.fetchCollection(name, { params, force, silent }) : null;
+}
+
 export function useCollection<K extends CollectionKey>(
   name: K,
   options: UseCollectionOptions<CollectionParams<K>> = {},
@@ -24,18 +47,16 @@ export function useCollection<K extends CollectionKey>(
   const registry = useRegistry();
   const { params, force, silent } = options;
   const enabled = options.enabled !== false;
-  const [state] = useState(() =>
-    createHookState<CollectionView<CollectionMetaData<K>>>(
-      IDLE_COLLECTION,
-      enabled ? registry.peekCollection(name, params) : null,
-    ),
+  const view = useView(
+    () =>
+      new RefView<CollectionData<CollectionMetaData<K>>, CollectionMeta, CollectionReadArgs<K>>(
+        readCollection,
+        6,
+        IDLE_COLLECTION,
+        enabled ? registry.peekCollection(name, params) : null,
+      ),
   );
-  // Params are compared by value: a new object with the same fields is the same read.
   const key = paramsKey(params as Params | null | undefined);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `params` is read through its key, its value.
-  useLayoutEffect(() => {
-    state.view.follow(enabled ? registry.fetchCollection(name, { params, force, silent }) : null);
-  }, [state, registry, name, key, enabled, force, silent]);
-  const snapshot = useSelector(state.view, wholeSnapshot, state.compare);
-  return useMemo(() => trackedResult(snapshot, state.reads), [snapshot, state]);
+  const subscribe = view.subscriber([registry, name, key, enabled, force, silent, params]);
+  return view.result(useSyncExternalStore(subscribe, view.getSnapshot, view.getSnapshot));
 }

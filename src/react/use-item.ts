@@ -1,12 +1,11 @@
-// useItem: one item's snapshot, read in an effect and followed through an actor-compatible view of its ref.
-import { useSelector } from '@xstate/react';
-import { useLayoutEffect, useMemo, useState } from 'react';
-import type { ItemId } from '../registry/types';
-import { IDLE_ITEM, type ItemView, wholeSnapshot } from './idle';
+// useItem: one item's snapshot, read when the component subscribes and followed through a view of its ref.
+import { useSyncExternalStore } from 'react';
+import type { Registry } from '../registry/registry-api';
+import type { ItemId, ItemMeta } from '../registry/types';
+import { IDLE_ITEM } from './idle';
 import { useRegistry } from './provider';
-import { fixedSource, RefView } from './ref-view';
-import type { ItemData, ItemResult, ItemType } from './schema';
-import { type Reads, sameReads, trackedResult } from './tracked-result';
+import { RefView, useView } from './ref-view';
+import type { ItemData, ItemResult, ItemType, RegisteredSchema } from './schema';
 
 export interface UseItemOptions {
   readonly silent?: boolean;
@@ -15,24 +14,18 @@ export interface UseItemOptions {
   readonly enabled?: boolean;
 }
 
-/** Per-component state: the view it follows, the fields it read, and the compare built on them. */
-export interface HookState<TView> {
-  readonly view: RefView<TView>;
-  readonly reads: Reads;
-  readonly compare: (a: TView, b: TView) => boolean;
-}
+type ItemReadArgs<K extends ItemType> = readonly [
+  registry: Registry<RegisteredSchema>,
+  type: K,
+  id: ItemId | null,
+  level: string | null | undefined,
+  force: boolean | undefined,
+  silent: boolean | undefined,
+];
 
-/**
- * `cached` is the entry's snapshot when it is already cached: the first render shows it (no idle frame, and
- * no second render when the read in the effect finds it fresh).
- */
-export function createHookState<TView extends { data: unknown; meta: object }>(
-  idle: TView,
-  cached: TView | null,
-): HookState<TView> {
-  const reads: Reads = new Set();
-  const view = new RefView<TView>(idle, cached ? fixedSource(cached) : null);
-  return { view, reads, compare: sameReads(reads) };
+/** Starts the read (module-level: a view holds no closure for it); `null` for a disabled hook or a null id. */
+function readItem<K extends ItemType>(...[registry, type, id, level, force, silent]: ItemReadArgs<K>) {
+  return id === null ? null : registry.fetchItem(type, id, level, { force, silent });
 }
 
 export function useItem<K extends ItemType>(
@@ -43,17 +36,16 @@ export function useItem<K extends ItemType>(
 ): ItemResult<ItemData<K>> {
   const registry = useRegistry();
   const readId = options.enabled === false ? null : (id ?? null);
-  const [state] = useState(() =>
-    createHookState<ItemView<ItemData<K>>>(
-      IDLE_ITEM,
-      readId === null ? null : registry.peekItem(type, readId),
-    ),
+  // The first render shows what is cached already: no idle frame, no second render when the read finds it fresh.
+  const view = useView(
+    () =>
+      new RefView<ItemData<K>, ItemMeta, ItemReadArgs<K>>(
+        readItem,
+        6,
+        IDLE_ITEM,
+        readId === null ? null : registry.peekItem(type, readId),
+      ),
   );
-  const { force, silent } = options;
-  // A layout effect: the read starts after render (never during it) but before paint, so no idle frame shows.
-  useLayoutEffect(() => {
-    state.view.follow(readId === null ? null : registry.fetchItem(type, readId, level, { force, silent }));
-  }, [state, registry, type, readId, level, force, silent]);
-  const snapshot = useSelector(state.view, wholeSnapshot, state.compare);
-  return useMemo(() => trackedResult(snapshot, state.reads), [snapshot, state]);
+  const subscribe = view.subscriber([registry, type, readId, level, options.force, options.silent]);
+  return view.result(useSyncExternalStore(subscribe, view.getSnapshot, view.getSnapshot));
 }

@@ -1,11 +1,9 @@
 // useSuspenseItem / useSuspenseCollection: suspend until the first fetch settles; a failed one throws to a boundary.
-import { useSelector } from '@xstate/react';
-import { useMemo, useState } from 'react';
+import { useMemo, useSyncExternalStore } from 'react';
 import { paramsKey } from '../registry/params-key';
 import type { CollectionData, CollectionMeta, ItemId, ItemMeta, Params } from '../registry/types';
-import { wholeSnapshot } from './idle';
 import { useRegistry } from './provider';
-import { RefView, type SnapshotSource } from './ref-view';
+import { RefView, type SnapshotSource, type ViewSnapshot } from './ref-view';
 import type {
   CollectionKey,
   CollectionMetaData,
@@ -14,12 +12,16 @@ import type {
   ItemType,
   SuspenseResult,
 } from './schema';
-import { type Reads, sameReads, trackedResult } from './tracked-result';
 
 interface SettledMeta {
   readonly isFetching: boolean;
   readonly error: Error | null;
 }
+
+type SettledRef<TData, TMeta extends object> = SnapshotSource<ViewSnapshot<TData, TMeta>>;
+
+/** The read already happened during render: subscribing follows the same ref. */
+const theRef = <T>(ref: T): T => ref;
 
 /** Resolves when the ref's fetch has settled (React then renders again and reads the outcome). */
 function settled(ref: SnapshotSource<{ meta: SettledMeta }>): Promise<void> {
@@ -40,22 +42,25 @@ function settled(ref: SnapshotSource<{ meta: SettledMeta }>): Promise<void> {
  * Suspense needs the read during render (a suspended component never mounts, so it has no effects); the read is
  * idempotent (a second read coalesces with the fetch in flight or finds it fresh), so retries cost no fetch.
  */
-function useSuspenseView<TView extends { data: unknown; meta: SettledMeta & object }, TData>(
-  ref: SnapshotSource<TView>,
-  hasData: (view: TView) => boolean,
-): SuspenseResult<TData, TView['meta']> {
-  const [tracking] = useState(() => {
-    const reads: Reads = new Set();
-    return { reads, compare: sameReads(reads) };
-  });
-  const view = useMemo(() => new RefView<TView>(ref.getSnapshot(), ref), [ref]);
-  const snapshot = useSelector(view, wholeSnapshot, tracking.compare);
-  const result = useMemo(() => trackedResult(snapshot, tracking.reads), [snapshot, tracking]);
+function useSuspenseView<TData, TMeta extends SettledMeta & object>(
+  ref: SettledRef<TData, TMeta>,
+  hasData: (view: ViewSnapshot<TData, TMeta>) => boolean,
+): SuspenseResult<TData, TMeta> {
+  const view = useMemo(() => {
+    const created = new RefView<TData, TMeta, readonly [SettledRef<TData, TMeta>]>(
+      theRef,
+      1,
+      ref.getSnapshot(),
+    );
+    created.show(ref);
+    return created;
+  }, [ref]);
+  const snapshot = useSyncExternalStore(view.subscriber([ref]), view.getSnapshot, view.getSnapshot);
   if (!hasData(snapshot)) {
     if (snapshot.meta.error) throw snapshot.meta.error;
     throw settled(ref);
   }
-  return result as SuspenseResult<TData, TView['meta']>;
+  return view.result(snapshot) as SuspenseResult<TData, TMeta>;
 }
 
 export interface UseSuspenseItemOptions {

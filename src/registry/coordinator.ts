@@ -3,6 +3,7 @@ import { type Actor, createActor, fromTransition, type InspectionEvent, type Obs
 import { levelOf } from '../machines/entry.machine';
 import { normalizeDirectives } from '../protocol/directive';
 import type { Entry } from './entry';
+import type { EntryCache } from './entry-cache';
 import { IdempotencyMemory } from './idempotency';
 import type { Lifecycle, Logger } from './lifecycle';
 import type { ResolvedOptions } from './options';
@@ -11,13 +12,8 @@ import { paramsKey } from './params-key';
 import { type BatchPlan, type CacheView, type PendingCall, planBatch } from './plan-batch';
 import type { ApplyReport, Directive, DirectiveGate } from './types';
 
-/** What the coordinator reads of the entry cache. */
-export interface CoordinatorCache {
-  readonly types: ReadonlyMap<string, TypeOwner>;
-  readonly collections: ReadonlyMap<string, CollectionOwner>;
-  /** On screen (a subscriber) or read within the resync window. */
-  isActive(entry: Entry): boolean;
-}
+/** What the coordinator reads of the entry cache: the owners and their entries, and which entries are active. */
+type CoordinatorCache = Pick<EntryCache, 'types' | 'collections' | 'isActive'>;
 
 export interface CoordinatorHost {
   readonly options: ResolvedOptions;

@@ -2,7 +2,8 @@
 import type { AnyActorRef } from 'xstate';
 import { type EntryEmitted, type EntryEvent, levelOf, type RequestMode } from '../machines/entry.machine';
 import { VerityError } from '../protocol/errors';
-import { Entry, type EntryHost, type EntryView } from './entry';
+import { Entry, type EntryHost } from './entry';
+import type { EntryView } from './entry-view';
 import type { FetchRunner } from './fetch-runner';
 import { DEFAULT_LEVEL, planRefetch } from './level-graph';
 import { entryDetail, type Lifecycle } from './lifecycle';
@@ -13,6 +14,7 @@ import {
   collectionKey,
   createCollectionOwner,
   createTypeOwner,
+  itemKey,
   type Owner,
   type TypeOwner,
 } from './owners';
@@ -108,6 +110,17 @@ export class EntryCache implements EntryHost {
       );
     }
     return owner;
+  }
+
+  /** The cached entry of an item, if any: a lookup, not a read (no fetch, not a use). */
+  findItem(type: string, id: unknown): Entry | undefined {
+    return this.type(type).entries.get(itemKey(type, id));
+  }
+
+  /** The cached entry of a collection's param set, if any: a lookup, not a read. */
+  findCollection(name: string, params: unknown): Entry | undefined {
+    const owner = this.collection(name);
+    return owner.entries.get(collectionKey(owner, params));
   }
 
   /** Cached entries of the type and the collection with this name (predictions apply by name). */

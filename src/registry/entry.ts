@@ -2,17 +2,17 @@
 import { type Actor, type AnyActorRef, createActor, type SnapshotFrom } from 'xstate';
 import {
   anyInFlight,
-  anyLoud,
   type EntryContext,
   type EntryEmitted,
   type EntryEvent,
   type EntryMachine,
   freshUntil,
-  type LevelState,
 } from '../machines/entry.machine';
 import type { Stepper } from '../machines/stepper';
+import { collectionView, type EntryView, itemView } from './entry-view';
+import { addListener, type Listeners, notifyListeners, removeListener } from './listeners';
 import type { StalenessClock, StalenessWatcher } from './staleness-clock';
-import type { CollectionData, EntryStatus, LevelMeta, Params } from './types';
+import type { EntryStatus, Params } from './types';
 
 /** What an entry needs from the registry that owns it. */
 export interface EntryHost {
@@ -53,14 +53,6 @@ export interface Cancellable {
 
 type EntryActor = Actor<EntryMachine>;
 
-export interface EntryView {
-  readonly data: unknown;
-  readonly meta: Record<string, unknown>;
-  readonly predicted?: unknown;
-}
-
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
-
 /**
  * One entry. Its truth is a machine snapshot, advanced by the entry machine's own transition logic
  * (`owner.stepper`). A live actor exists only while someone holds one (`ref.actor`) or an inspector watches
@@ -81,7 +73,7 @@ export class Entry implements StalenessWatcher {
   #actor: EntryActor | null = null;
   /** Events sent while this entry is reporting a step: handled after it, in order, as an actor's mailbox does. */
   #mailbox: EntryEvent[] | null = null;
-  #listeners: Set<() => void> | null = null;
+  #listeners: Listeners = null;
   #pins = 0;
   #view: EntryView | null = null;
   #viewExpires = Number.POSITIVE_INFINITY;
@@ -104,7 +96,7 @@ export class Entry implements StalenessWatcher {
   }
 
   get subscriberCount(): number {
-    return this.#listeners?.size ?? 0;
+    return this.#listeners?.length ?? 0;
   }
 
   /** The machine snapshot (the live actor's while one runs: it is current even while the actor reports). */
@@ -163,15 +155,13 @@ export class Entry implements StalenessWatcher {
 
   subscribe(listener: () => void): () => void {
     if (this.removed) return () => {};
-    const wrapped = () => listener();
-    (this.#listeners ??= new Set()).add(wrapped);
+    this.#listeners = addListener(this.#listeners, listener);
     this.#catchUp();
     let active = true;
     return () => {
       if (!active) return;
       active = false;
-      this.#listeners?.delete(wrapped);
-      if (this.#listeners?.size === 0) this.#listeners = null;
+      this.#listeners = removeListener(this.#listeners, listener);
       this.#watchStaleness();
     };
   }
@@ -198,8 +188,7 @@ export class Entry implements StalenessWatcher {
   repaint(): void {
     if (this.removed) return;
     this.#view = null;
-    const listeners = this.#listeners;
-    if (listeners) for (const listener of [...listeners]) safeCall(listener);
+    notifyListeners(this.#listeners);
   }
 
   /** Resolves when nothing is in flight or queued for this entry (or it is removed). */
@@ -223,7 +212,7 @@ export class Entry implements StalenessWatcher {
     const listeners = this.#listeners;
     this.#listeners = null;
     this.#view = null;
-    if (listeners) for (const listener of listeners) safeCall(listener);
+    notifyListeners(listeners);
   }
 
   /** Registry teardown: stop the actor (if any) and abort its fetches; no snapshots, no notifications. */
@@ -247,55 +236,11 @@ export class Entry implements StalenessWatcher {
     this.#viewExpires = status === 'fresh' ? freshUntil(context) : Number.POSITIVE_INFINITY;
     this.#view = this.owner.host.overlay(
       this,
-      this.owner.kind === 'item' ? this.#itemView(context, status) : this.#collectionView(context, status),
+      this.owner.kind === 'item'
+        ? itemView(this, context, status)
+        : collectionView(this, context, status, this.params, this.key),
     );
     return this.#view;
-  }
-
-  #itemView(context: EntryContext, status: EntryStatus): EntryView {
-    const levels: Record<string, LevelMeta> = {};
-    let lastFetched: number | null = null;
-    for (const name in context.levels) {
-      const state = context.levels[name]!;
-      levels[name] = Object.freeze({
-        lastFetched: iso(state.at),
-        isFetching: state.qid !== null,
-        error: state.error,
-      });
-      if (state.at !== null && (lastFetched === null || state.at > lastFetched)) lastFetched = state.at;
-    }
-    const meta = this.#baseMeta(context, status, lastFetched);
-    meta.levels = Object.freeze(levels);
-    return Object.freeze({ data: context.data, meta: Object.freeze(meta) });
-  }
-
-  #collectionView(context: EntryContext, status: EntryStatus): EntryView {
-    const state: LevelState | undefined = context.levels.default;
-    const data = (context.data as CollectionData | null) ?? EMPTY_COLLECTION;
-    const meta = this.#baseMeta(context, status, state?.at ?? null);
-    meta.paramsSnapshot = this.params;
-    meta.paramsKey = this.key;
-    return Object.freeze({ data, meta: Object.freeze(meta) });
-  }
-
-  #baseMeta(context: EntryContext, status: EntryStatus, lastFetched: number | null): Record<string, unknown> {
-    let activeQueryId: number | null = null;
-    for (const name in context.levels) {
-      const qid = context.levels[name]!.qid;
-      if (qid !== null && (activeQueryId === null || qid > activeQueryId)) activeQueryId = qid;
-    }
-    const meta: Record<string, unknown> = {
-      status,
-      isLoading: anyLoud(context),
-      isFetching: activeQueryId !== null,
-      error: context.error,
-      lastFetched: iso(lastFetched),
-      activeQueryId: activeQueryId === null ? null : String(activeQueryId),
-      isPredicted: false,
-    };
-    // Consumer reads do not change the snapshot (that would re-render on every read), so this one is live.
-    Object.defineProperty(meta, 'lastUsedAt', { enumerable: true, get: () => iso(this.lastUsedAt) });
-    return meta;
   }
 
   #busy(): boolean {
@@ -361,8 +306,7 @@ export class Entry implements StalenessWatcher {
   #changed(): void {
     this.#view = null;
     this.#watchStaleness();
-    const listeners = this.#listeners;
-    if (listeners) for (const listener of [...listeners]) safeCall(listener);
+    notifyListeners(this.#listeners);
     this.owner.host.onChanged(this);
   }
 
@@ -380,14 +324,4 @@ export class Entry implements StalenessWatcher {
 function stopActor(actor: EntryActor): void {
   if (actor._parent) (actor as unknown as { _stop(): void })._stop();
   else actor.stop();
-}
-
-const EMPTY_COLLECTION: CollectionData = Object.freeze({ ids: Object.freeze([]), count: 0, meta: null });
-
-function safeCall(listener: () => void): void {
-  try {
-    listener();
-  } catch {
-    // A subscriber's error is its own; the cache and other subscribers carry on.
-  }
 }

@@ -1,7 +1,8 @@
 // Predictions (SPEC §8): guesses shown beside server truth while a mutation is pending, never in `data`.
 import { VerityError } from '../protocol/errors';
 import { deepEqual } from './deep-equal';
-import type { Entry, EntryView } from './entry';
+import type { Entry } from './entry';
+import { type EntryView, predictedView } from './entry-view';
 import { entryDetail, type Lifecycle, type Logger } from './lifecycle';
 
 /** A recorded decision that a name shows only truth while the mutation is pending (not an omission). */
@@ -188,11 +189,7 @@ export class PredictionBook {
     if (this.#pending.length === 0) return view;
     const predicted = this.#predict(entry, view.data, null);
     if (predicted === NONE) return view;
-    const meta = Object.defineProperties(
-      {},
-      { ...Object.getOwnPropertyDescriptors(view.meta), isPredicted: { value: true, enumerable: true } },
-    );
-    return Object.freeze({ data: view.data, meta: Object.freeze(meta), predicted });
+    return predictedView(view, predicted);
   }
 
   clear(): void {

@@ -2,6 +2,7 @@
 import type { AnyActorRef } from 'xstate';
 import type { Entry } from './entry';
 import type { EntryCache } from './entry-cache';
+import { addListener, type Listeners, notifyListeners, removeListener } from './listeners';
 import type { CollectionRef, CollectionSnapshot, ItemRef, ItemSnapshot, Params } from './types';
 
 /** What a ref asks of the cache its entry lives in: refresh, remove, read other params. */
@@ -67,7 +68,7 @@ export class ItemRefImpl<TData> implements ItemRef<TData> {
 export class CollectionRefImpl<TMeta> implements CollectionRef<TMeta> {
   readonly #cache: RefCache;
   #entry: Entry;
-  #listeners: Set<() => void> | null = null;
+  #listeners: Listeners = null;
   #unsubscribe: (() => void) | null = null;
 
   constructor(cache: RefCache, entry: Entry) {
@@ -105,16 +106,14 @@ export class CollectionRefImpl<TMeta> implements CollectionRef<TMeta> {
   }
 
   subscribe(listener: () => void): () => void {
-    const wrapped = () => listener();
-    (this.#listeners ??= new Set()).add(wrapped);
+    this.#listeners = addListener(this.#listeners, listener);
     this.#unsubscribe ??= this.#entry.subscribe(() => this.#notify());
     let active = true;
     return () => {
       if (!active) return;
       active = false;
-      this.#listeners?.delete(wrapped);
-      if (this.#listeners?.size === 0) {
-        this.#listeners = null;
+      this.#listeners = removeListener(this.#listeners, listener);
+      if (!this.#listeners) {
         this.#unsubscribe?.();
         this.#unsubscribe = null;
       }
@@ -142,14 +141,6 @@ export class CollectionRefImpl<TMeta> implements CollectionRef<TMeta> {
   }
 
   #notify(): void {
-    const listeners = this.#listeners;
-    if (!listeners) return;
-    for (const listener of [...listeners]) {
-      try {
-        listener();
-      } catch {
-        // One subscriber's error does not stop the others.
-      }
-    }
+    notifyListeners(this.#listeners);
   }
 }

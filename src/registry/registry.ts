@@ -8,7 +8,7 @@ import { EntryCache } from './entry-cache';
 import { FetchRunner } from './fetch-runner';
 import { Lifecycle, Logger } from './lifecycle';
 import { type ResolvedOptions, resolveOptions } from './options';
-import { collectionKey, itemKey, levelNamed } from './owners';
+import { itemKey, levelNamed, type TypeOwner } from './owners';
 import { type MutateOptions, PredictionBook } from './predictions';
 import { CollectionRefImpl, ItemRefImpl } from './refs';
 import type {
@@ -180,19 +180,17 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
   }
 
   isItemLoading(type: TypeName<S>, id: ItemId, level?: string | null): boolean {
-    const owner = this.#cache.type(type);
-    const entry = owner.entries.get(itemKey(type, id));
+    const entry = this.#cache.findItem(type, id);
     if (!entry) return false;
-    return levelOf(entry.context(), levelNamed(owner, level)).qid !== null;
+    return levelOf(entry.context(), levelNamed(entry.owner as TypeOwner, level)).qid !== null;
   }
 
   isCollectionLoading(name: CollectionName<S>, params?: Params | null): boolean {
-    const owner = this.#cache.collection(name);
-    return owner.entries.get(collectionKey(owner, params))?.inFlight() ?? false;
+    return this.#cache.findCollection(name, params)?.inFlight() ?? false;
   }
 
   peekItem<K extends TypeName<S>>(type: K, id: ItemId): ItemSnapshot<S['types'][K]> | null {
-    const entry = this.#cache.type(type).entries.get(itemKey(type, id));
+    const entry = this.#cache.findItem(type, id);
     return entry ? (entry.view() as unknown as ItemSnapshot<S['types'][K]>) : null;
   }
 
@@ -200,8 +198,7 @@ export class VerityRegistry<S extends RegistrySchema = DefaultSchema> implements
     name: K,
     params?: ParamsOf<S, K> | null,
   ): CollectionSnapshot<MetaOf<S, K>> | null {
-    const owner = this.#cache.collection(name);
-    const entry = owner.entries.get(collectionKey(owner, params));
+    const entry = this.#cache.findCollection(name, params);
     return entry ? (entry.view() as unknown as CollectionSnapshot<MetaOf<S, K>>) : null;
   }
 

@@ -136,6 +136,56 @@ describe('render counts', () => {
     expect(counter.of('row')).toBe(2);
   });
 
+  it('a row that reads only meta.isFetching does not re-render when its data changes without a fetch', async () => {
+    const registry = makeTypedRegistry();
+    registry.createType('todo', { fetch: async (id) => ({ id, title: `todo ${id}` }) });
+    const counter = renderCounter();
+    function Spinner(): ReactNode {
+      const { meta } = useItem('todo', 1);
+      return <p>{meta.isFetching ? 'fetching' : 'settled'}</p>;
+    }
+    renderWith(
+      registry,
+      <Counted id="spinner" counter={counter}>
+        <Spinner />
+      </Counted>,
+    );
+    await advance(0);
+    expect(screen.getByText('settled')).toBeTruthy();
+    counter.reset();
+
+    const applied = registry.applyDirectives([
+      { op: 'refresh_item', name: 'todo', id: '1', result: { data: { id: '1', title: 'renamed' } } },
+    ]);
+    await advance(50);
+    await applied;
+
+    expect(registry.peekItem('todo', 1)?.data?.title).toBe('renamed');
+    expect(counter.total()).toBe(0);
+  });
+
+  it('a parent re-render with nothing new hands the row the same result object', async () => {
+    const registry = makeTypedRegistry();
+    registry.createType('todo', { fetch: async (id) => ({ id, title: `todo ${id}` }) });
+    const results: unknown[] = [];
+    function Row({ tick }: { tick: number }): ReactNode {
+      const result = useItem('todo', 1);
+      results.push(result);
+      return <p>{`${result.data?.title ?? '…'} ${tick}`}</p>;
+    }
+    const view = renderWith(registry, <Row tick={0} />);
+    await advance(0);
+    expect(screen.getByText('todo 1 0')).toBeTruthy();
+    const settled = results.length;
+
+    view.rerender(<Row tick={1} />);
+    view.rerender(<Row tick={2} />);
+
+    expect(screen.getByText('todo 1 2')).toBeTruthy();
+    expect(results).toHaveLength(settled + 2);
+    expect(new Set(results.slice(settled - 1))).toHaveProperty('size', 1);
+  });
+
   it('a first load shows loading exactly once', async () => {
     const registry = makeTypedRegistry();
     registry.createType('todo', { fetch: async (id) => ({ id, title: `todo ${id}` }) });
