@@ -9,6 +9,7 @@ import {
   flush,
   makeRegistry,
   todoRegistry,
+  todosRegistry,
 } from './support/registry';
 
 withFakeClock();
@@ -56,9 +57,7 @@ describe('concurrent reads share one request', () => {
   });
 
   it('collection reads with the same params key share one request, whatever the key order', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
 
     const a = registry.fetchCollection('todos', { params: { owner: 'ann', done: false } });
     const b = registry.fetchCollection('todos', { params: { done: false, owner: 'ann' } });
@@ -73,9 +72,7 @@ describe('concurrent reads share one request', () => {
   });
 
   it('null, undefined and {} params are one default entry', () => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
 
     registry.fetchCollection('todos');
     registry.fetchCollection('todos', { params: null });
@@ -103,9 +100,7 @@ describe('concurrent reads share one request', () => {
   });
 
   it('different params fetch separately', () => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
 
     registry.fetchCollection('todos', { params: { page: 1 } });
     registry.fetchCollection('todos', { params: { page: 2 } });

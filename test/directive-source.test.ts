@@ -3,14 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { EventSource } from 'eventsource';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { type WebSocket as ServerSocket, WebSocket, WebSocketServer } from 'ws';
-import type { DirectiveSource, Registry, RegistryOptions } from '../src/index';
-import { Backend } from './support/backend';
-import { type LifecycleLog, recordLifecycle } from './support/lifecycle';
-import { makeRegistry } from './support/registry';
+import type { DirectiveSource, RegistryOptions } from '../src/index';
 import { SseTestServer, waitUntil } from './support/sse-test-server';
+import { prime, STREAM_WINDOW_MS, type StreamClient, settled, streamClient } from './support/stream-client';
 import { envelope, hello, refreshCollection, refreshItem } from './support/stream-fixtures';
-
-const WINDOW_MS = 10;
 
 /** A real WebSocket server on 127.0.0.1 that remembers who connected and who left. */
 class WsServer {
@@ -91,38 +87,12 @@ function wsSource(url: string): WsSourceProbe {
   return probe;
 }
 
-interface Client {
-  registry: Registry;
-  backend: Backend;
-  log: LifecycleLog;
-}
-
-function client(options: RegistryOptions = {}): Client {
-  const backend = new Backend();
-  const registry = makeRegistry({
+function client(options: RegistryOptions = {}): StreamClient {
+  return streamClient({
     clientId: 'client-ws',
-    stalenessMs: 600_000,
-    memory: { sweepIntervalMs: 0 },
-    bulk: { delayMs: WINDOW_MS },
     ...options,
     sse: { resyncJitterMinMs: 20, resyncJitterMaxMs: 30, ...options.sse },
   });
-  registry.createType('todo', { fetch: backend.itemFetcher('todo') });
-  registry.createCollection('todos', { fetch: backend.collectionFetcher('todos') });
-  return { registry, backend, log: recordLifecycle(registry) };
-}
-
-async function prime({ registry, backend }: Client, read: () => void): Promise<void> {
-  read();
-  await settled(registry);
-  backend.reset();
-}
-
-function settled(registry: Registry): Promise<void> {
-  return waitUntil(
-    () => !registry.hasAnyInFlightRequests() && !registry.state().bulk.pending,
-    'fetches settled',
-  );
 }
 
 describe('a WebSocket directive source', () => {
@@ -147,7 +117,7 @@ describe('a WebSocket directive source', () => {
     c.registry.fetchItem('todo', 1);
     c.registry.fetchItem('todo', 2);
     c.registry.fetchCollection('todos');
-    await vi.advanceTimersByTimeAsync(WINDOW_MS);
+    await vi.advanceTimersByTimeAsync(STREAM_WINDOW_MS);
     expect(c.backend.itemRequests().sort()).toEqual(['todo:1@default', 'todo:2@default']);
     c.backend.reset();
     const probe = wsSource(ws.url);
@@ -160,19 +130,19 @@ describe('a WebSocket directive source', () => {
     ws.send(envelope(1, [refreshItem('todo', 1)]));
     ws.send(envelope(1, [refreshItem('todo', 1)]));
     await c.log.until('sse:message', 2);
-    await vi.advanceTimersByTimeAsync(WINDOW_MS);
+    await vi.advanceTimersByTimeAsync(STREAM_WINDOW_MS);
     expect(c.backend.itemRequests()).toEqual(['todo:1@default']);
 
     ws.send(envelope(2, [refreshItem('todo', 2)], { source: 'client-ws' }));
     ws.send(envelope(4, [refreshCollection('todos')]));
     await c.log.until('sse:message', 4);
     // Envelope 4's window closes first: the collection is refetched, the resync (20–30 ms) has not fired yet.
-    await vi.advanceTimersByTimeAsync(WINDOW_MS);
+    await vi.advanceTimersByTimeAsync(STREAM_WINDOW_MS);
     expect(c.backend.collectionCalls('todos')).toHaveLength(1);
     expect(c.log.count('sse:resync-dispatch')).toBe(0);
     await vi.advanceTimersByTimeAsync(30);
     expect(c.log.count('sse:resync-dispatch')).toBe(1);
-    await vi.advanceTimersByTimeAsync(WINDOW_MS);
+    await vi.advanceTimersByTimeAsync(STREAM_WINDOW_MS);
     expect(c.registry.hasAnyInFlightRequests()).toBe(false);
 
     expect(c.log.details('sse:gap')).toEqual([
@@ -198,7 +168,7 @@ describe('a WebSocket directive source', () => {
     ws.send({ type: 'directives', seq: 'one', directives: [refreshCollection('todos')] });
     ws.send(envelope(1, [refreshCollection('todos')]));
     await c.log.until('sse:message');
-    await settled(c.registry);
+    await settled(c);
 
     expect(c.log.details('sse:junk')).toEqual([
       {
@@ -220,7 +190,7 @@ describe('a WebSocket directive source', () => {
 
     ws.send({ apply: [refreshItem('todo', 7)] });
     await c.log.until('directive:processed');
-    await settled(c.registry);
+    await settled(c);
 
     expect(c.backend.itemRequests()).toEqual(['todo:7@default']);
     expect(c.log.count('sse:message')).toBe(0);
@@ -257,7 +227,7 @@ describe('a WebSocket directive source', () => {
 
     ws.send(envelope(6, [refreshItem('todo', 1)]));
     await c.log.until('sse:message', 2);
-    await settled(c.registry);
+    await settled(c);
     expect(c.log.count('sse:gap')).toBe(0);
     expect(c.backend.itemRequests()).toEqual(['todo:1@default']);
     expect(second.cleanup).not.toHaveBeenCalled();

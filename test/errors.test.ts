@@ -2,13 +2,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { withFakeClock } from './support/clock';
 import { recordLifecycle } from './support/lifecycle';
-import {
-  controlledCollectionFetcher,
-  controlledFetcher,
-  flush,
-  makeRegistry,
-  todoRegistry,
-} from './support/registry';
+import { controlledFetcher, flush, makeRegistry, todoRegistry, todosRegistry } from './support/registry';
 
 withFakeClock();
 
@@ -77,9 +71,7 @@ describe('a failed fetch', () => {
   });
 
   it('a collection fetch that fails keeps its last ids', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
     const ref = registry.fetchCollection('todos');
     fetcher.call(0).resolve({ ids: [1, 2], meta: { total: 2 } });
     await flush();
@@ -168,9 +160,7 @@ describe('errors never loop', () => {
   });
 
   it('plain reads do not refetch a failed collection within errorRetryMs', async () => {
-    const registry = makeRegistry({ errorRetryMs: 5000 });
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry({ errorRetryMs: 5000 });
     registry.fetchCollection('todos', { params: { page: 1 } });
     fetcher.call(0).reject(new Error('down'));
     await flush();
@@ -235,9 +225,7 @@ describe('errors never loop', () => {
   });
 
   it('a failed forced refetch of a fresh collection is retried by the first plain read after errorRetryMs', async () => {
-    const registry = makeRegistry({ stalenessMs: 60_000, errorRetryMs: 1000 });
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry({ stalenessMs: 60_000, errorRetryMs: 1000 });
     const ref = registry.fetchCollection('todos');
     fetcher.call(0).resolve({ ids: [1] });
     await flush();

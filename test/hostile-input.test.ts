@@ -8,6 +8,7 @@ import {
   countingFetcher,
   flush,
   makeRegistry,
+  todosRegistry,
 } from './support/registry';
 
 withFakeClock();
@@ -18,6 +19,17 @@ afterEach(() => {
 });
 
 const untyped = (value: unknown) => value as never;
+
+/** An object on which each of the named operations throws. */
+function trapping(traps: ReadonlyArray<keyof ProxyHandler<object>>): object {
+  const handler: ProxyHandler<object> = {};
+  for (const trap of traps) {
+    handler[trap] = () => {
+      throw new Error('trap');
+    };
+  }
+  return new Proxy({}, handler);
+}
 
 function codeOf(act: () => unknown): string | undefined {
   try {
@@ -91,9 +103,7 @@ describe('params', () => {
     ['a Map', new Map([['page', 1]])],
     ['a class instance', new (class Filter {})()],
   ])('params that are %s throw INVALID_PARAMS', (_label, params) => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
 
     expect(codeOf(() => registry.fetchCollection('todos', { params: untyped(params) }))).toBe(
       'INVALID_PARAMS',
@@ -132,9 +142,7 @@ describe('params', () => {
   });
 
   it('a __proto__ key in params pollutes nothing and is its own params key', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
     const hostile = JSON.parse('{"__proto__": {"polluted": true}, "page": 1}') as Record<string, unknown>;
 
     const ref = registry.fetchCollection('todos', { params: hostile });
@@ -152,9 +160,7 @@ describe('params', () => {
   });
 
   it('constructor.prototype keys in params pollute nothing and are their own params key', () => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
 
     const ref = registry.fetchCollection('todos', {
       params: { constructor: { prototype: { polluted: true } } },
@@ -166,9 +172,7 @@ describe('params', () => {
   });
 
   it('nested __proto__ keys stay data, at every depth', () => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
     const hostile = JSON.parse('{"filter": {"__proto__": {"polluted": true}}}') as Record<string, unknown>;
 
     const ref = registry.fetchCollection('todos', { params: hostile });
@@ -179,9 +183,7 @@ describe('params', () => {
   });
 
   it('a directive with __proto__ params matches by key and pollutes nothing', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
     registry.fetchCollection('todos', { params: { page: 1 } });
     fetcher.call(0).resolve({ ids: [] });
     await flush();
@@ -218,9 +220,7 @@ describe('fetchers that return junk', () => {
     ['an object without ids or items', { rows: [1] }],
     ['ids that are not an array', { ids: '1,2' }],
   ])('a collection fetch resolving %s puts the entry in error', async (_label, junk) => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
 
     let ref: ReturnType<typeof registry.fetchCollection> | undefined;
     expect(() => {
@@ -260,17 +260,7 @@ describe('fetchers that return junk', () => {
 
   it('a response whose every property access throws puts the entry in error', async () => {
     const registry = makeRegistry();
-    const hostile = new Proxy(
-      {},
-      {
-        get() {
-          throw new Error('trap');
-        },
-        getPrototypeOf() {
-          throw new Error('trap');
-        },
-      },
-    );
+    const hostile = trapping(['get', 'getPrototypeOf']);
     registry.createCollection('todos', { fetch: async () => untyped(hostile) });
 
     const ref = registry.fetchCollection('todos');
@@ -282,23 +272,7 @@ describe('fetchers that return junk', () => {
 
   it('a thrown value whose every property access throws still becomes an Error', async () => {
     const registry = makeRegistry();
-    const hostile = new Proxy(
-      {},
-      {
-        get() {
-          throw new Error('trap');
-        },
-        getPrototypeOf() {
-          throw new Error('trap');
-        },
-        getOwnPropertyDescriptor() {
-          throw new Error('trap');
-        },
-        ownKeys() {
-          throw new Error('trap');
-        },
-      },
-    );
+    const hostile = trapping(['get', 'getPrototypeOf', 'getOwnPropertyDescriptor', 'ownKeys']);
     registry.createType('todo', { fetch: () => Promise.reject(hostile) });
 
     const ref = registry.fetchItem('todo', 1);

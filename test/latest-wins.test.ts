@@ -11,13 +11,7 @@ import {
   runInterleaving,
 } from './support/interleavings';
 import { recordLifecycle } from './support/lifecycle';
-import {
-  controlledCollectionFetcher,
-  controlledFetcher,
-  flush,
-  makeRegistry,
-  todoRegistry,
-} from './support/registry';
+import { controlledFetcher, flush, makeRegistry, todoRegistry, todosRegistry } from './support/registry';
 
 withFakeClock();
 
@@ -121,9 +115,7 @@ describe('a directive result supersedes the fetch in flight', () => {
   });
 
   it('a collection result supersedes the collection fetch in flight', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
     const events = recordLifecycle(registry, ['collection:fetch:aborted']);
     const ref = registry.fetchCollection('todos', { params: { page: 1 } });
 

@@ -31,11 +31,17 @@ function invoiceType(fetch: TypeConfig<Invoice>['fetch']): TypeConfig<Invoice> {
   };
 }
 
+/** A registry with seed 002's invoice type, whose every fetch the test settles. */
+function invoiceRegistry() {
+  const registry = makeRegistry();
+  const fetcher = controlledFetcher<Invoice>();
+  registry.createType('invoice', invoiceType(fetcher.fetch));
+  return { registry, fetcher };
+}
+
 describe('conversions', () => {
   it('a fetch of a level also stamps every level it converts into', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher<Invoice>();
-    registry.createType('invoice', invoiceType(fetcher.fetch));
+    const { registry, fetcher } = invoiceRegistry();
     const ref = registry.fetchItem('invoice', 1, 'expanded');
 
     fetcher.call(0).resolve({ title: 'T', description: 'D', lines: [1] });
@@ -48,9 +54,7 @@ describe('conversions', () => {
   });
 
   it('a read of a level satisfied by conversion does not fetch', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher<Invoice>();
-    registry.createType('invoice', invoiceType(fetcher.fetch));
+    const { registry, fetcher } = invoiceRegistry();
     registry.fetchItem('invoice', 1, 'expanded');
     fetcher.call(0).resolve({ title: 'T', description: 'D' });
     await flush();
@@ -66,9 +70,7 @@ describe('conversions', () => {
   });
 
   it('conversions go one way: a fetch of the default level does not satisfy expanded', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher<Invoice>();
-    registry.createType('invoice', invoiceType(fetcher.fetch));
+    const { registry, fetcher } = invoiceRegistry();
     registry.fetchItem('invoice', 1);
     fetcher.call(0).resolve({ title: 'T' });
     await flush();
@@ -135,9 +137,7 @@ describe('conversions', () => {
 
 describe('checkIfExists', () => {
   it('a converted level whose check fails is not stamped, and a read of it fetches', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher<Invoice>();
-    registry.createType('invoice', invoiceType(fetcher.fetch));
+    const { registry, fetcher } = invoiceRegistry();
     const ref = registry.fetchItem('invoice', 1, 'expanded');
     fetcher.call(0).resolve({ description: 'no title here' });
     await flush();
@@ -172,9 +172,7 @@ describe('checkIfExists', () => {
   });
 
   it('the fetched level itself is stamped whatever its own check says', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher<Invoice>();
-    registry.createType('invoice', invoiceType(fetcher.fetch));
+    const { registry, fetcher } = invoiceRegistry();
     const ref = registry.fetchItem('invoice', 1, 'simplified');
     fetcher.call(0).resolve({});
     await flush();
@@ -187,9 +185,7 @@ describe('checkIfExists', () => {
 
 describe('levels share one item', () => {
   it('level data merges into one data object', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher<Invoice>();
-    registry.createType('invoice', invoiceType(fetcher.fetch));
+    const { registry, fetcher } = invoiceRegistry();
     const plain = registry.fetchItem('invoice', 1);
     fetcher.call(0).resolve({ id: '1', title: 'T' });
     await flush();
@@ -215,9 +211,7 @@ describe('levels share one item', () => {
   });
 
   it("meta.levels lists the levels held or requested, with each one's own isFetching and error", async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher<Invoice>();
-    registry.createType('invoice', invoiceType(fetcher.fetch));
+    const { registry, fetcher } = invoiceRegistry();
     const ref = registry.fetchItem('invoice', 1);
     fetcher.call(0).resolve({ id: '1' });
     await flush();
@@ -319,9 +313,7 @@ describe('status of an item with several levels', () => {
 
 describe('ref.refresh() plans the fewest fetches', () => {
   it('refetches only the level whose conversions cover every level held', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher<Invoice>();
-    registry.createType('invoice', invoiceType(fetcher.fetch));
+    const { registry, fetcher } = invoiceRegistry();
     const ref = registry.fetchItem('invoice', 1, 'expanded');
     fetcher.call(0).resolve({ title: 'T', description: 'D' });
     await flush();
@@ -337,9 +329,7 @@ describe('ref.refresh() plans the fewest fetches', () => {
   });
 
   it("includes the ref's own level when the item does not hold it", async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher<Invoice>();
-    registry.createType('invoice', invoiceType(fetcher.fetch));
+    const { registry, fetcher } = invoiceRegistry();
     registry.fetchItem('invoice', 1);
     fetcher.call(0).resolve({ title: 'T' });
     await flush();
@@ -372,9 +362,7 @@ describe('ref.refresh() plans the fewest fetches', () => {
   });
 
   it('a refresh_item directive without a level refetches the held levels with the fewest fetches', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher<Invoice>();
-    registry.createType('invoice', invoiceType(fetcher.fetch));
+    const { registry, fetcher } = invoiceRegistry();
     registry.fetchItem('invoice', 1, 'expanded');
     fetcher.call(0).resolve({ title: 'T', description: 'D' });
     await flush();
@@ -386,9 +374,7 @@ describe('ref.refresh() plans the fewest fetches', () => {
   });
 
   it('a result for one level is applied first, and only levels it does not satisfy are fetched', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledFetcher<Invoice>();
-    registry.createType('invoice', invoiceType(fetcher.fetch));
+    const { registry, fetcher } = invoiceRegistry();
     const ref = registry.fetchItem('invoice', 1, 'expanded');
     fetcher.call(0).resolve({ title: 'T', description: 'D' });
     await flush();

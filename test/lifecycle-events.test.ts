@@ -5,12 +5,12 @@ import { Lifecycle, Logger } from '../src/registry/lifecycle';
 import { withFakeClock } from './support/clock';
 import { recordLifecycle } from './support/lifecycle';
 import {
-  controlledCollectionFetcher,
   controlledFetcher,
   countingFetcher,
   flush,
   makeRegistry,
   todoRegistry,
+  todosRegistry,
 } from './support/registry';
 
 const NOW = '2030-01-01T00:00:00.000Z';
@@ -90,9 +90,7 @@ describe('item fetch events', () => {
 
 describe('collection fetch events', () => {
   it('name the collection, its params and params key', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
     const events = recordLifecycle(registry);
 
     registry.fetchCollection('todos', { params: { page: 2 } });
@@ -115,9 +113,7 @@ describe('collection fetch events', () => {
   });
 
   it('a failed collection fetch emits collection:fetch:error with the error', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
     const events = recordLifecycle(registry, ['collection:fetch:error']);
     const error = new Error('down');
 
@@ -255,9 +251,7 @@ describe('throwing listeners', () => {
   });
 
   it('onChange reports collection changes with their params', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
     const changes: Array<{ type: string; detail: unknown }> = [];
     const stop = registry.onChange((change) => changes.push(change));
 

@@ -1,13 +1,7 @@
 // Contract: first reads are loud, later background refetches are silent (SPEC §3 "Fetching", "Silent vs loud").
 import { describe, expect, it, vi } from 'vitest';
 import { withFakeClock } from './support/clock';
-import {
-  controlledCollectionFetcher,
-  controlledFetcher,
-  flush,
-  makeRegistry,
-  todoRegistry,
-} from './support/registry';
+import { controlledFetcher, flush, makeRegistry, todoRegistry, todosRegistry } from './support/registry';
 
 withFakeClock();
 
@@ -28,9 +22,7 @@ describe('first reads are loud', () => {
   });
 
   it('a first collection read shows isLoading and isFetching when fetchCollection returns', () => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
 
     const ref = registry.fetchCollection('todos', { params: { done: false } });
 
@@ -127,9 +119,7 @@ describe('background refetches are silent', () => {
   });
 
   it('a forced collection read with silent: false is loud, without it silent', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
     registry.fetchCollection('todos');
     fetcher.call(0).resolve({ ids: [1] });
     await flush();

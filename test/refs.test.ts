@@ -8,7 +8,19 @@ import {
   flush,
   makeRegistry,
   todoRegistry,
+  todosRegistry,
 } from './support/registry';
+
+/** The meta fields item and collection refs both have (SPEC §2 "Reads"). */
+const SHARED_META_FIELDS = [
+  'activeQueryId',
+  'error',
+  'isFetching',
+  'isLoading',
+  'isPredicted',
+  'lastFetched',
+  'lastUsedAt',
+];
 
 withFakeClock({ now: '2030-01-01T00:00:00.000Z' });
 
@@ -19,19 +31,7 @@ describe('ItemRef', () => {
     const ref = registry.fetchItem('todo', 5);
 
     expect(ref).toMatchObject({ type: 'todo', id: '5', level: 'default', data: null });
-    expect(Object.keys(ref.meta).sort()).toEqual(
-      [
-        'activeQueryId',
-        'error',
-        'isFetching',
-        'isLoading',
-        'isPredicted',
-        'lastFetched',
-        'lastUsedAt',
-        'levels',
-        'status',
-      ].sort(),
-    );
+    expect(Object.keys(ref.meta).sort()).toEqual([...SHARED_META_FIELDS, 'levels', 'status'].sort());
     expect(typeof ref.meta.activeQueryId).toBe('string');
     expect(ref.meta.lastUsedAt).toBe('2030-01-01T00:00:00.000Z');
     expect(ref.meta.levels).toEqual({ default: { lastFetched: null, isFetching: true, error: null } });
@@ -224,27 +224,14 @@ describe('CollectionRef', () => {
     expect(ref.name).toBe('todos');
     expect(ref.data).toEqual({ ids: [], count: 0, meta: null });
     expect(Object.keys(ref.meta).sort()).toEqual(
-      [
-        'activeQueryId',
-        'error',
-        'isFetching',
-        'isLoading',
-        'isPredicted',
-        'lastFetched',
-        'lastUsedAt',
-        'paramsKey',
-        'paramsSnapshot',
-        'status',
-      ].sort(),
+      [...SHARED_META_FIELDS, 'paramsKey', 'paramsSnapshot', 'status'].sort(),
     );
     expect(ref.meta.paramsSnapshot).toEqual({ owner: 'ann' });
     expect(ref.meta.paramsKey).toBe('{"owner":"ann"}');
   });
 
   it('count defaults to the number of ids; count and meta are kept when given', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
     const a = registry.fetchCollection('todos', { params: { page: 1 } });
     const b = registry.fetchCollection('todos', { params: { page: 2 } });
 
@@ -257,9 +244,7 @@ describe('CollectionRef', () => {
   });
 
   it('paramsSnapshot is a frozen copy: later changes to the caller’s params do not leak in', () => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
     const params = { tags: ['a'], page: 1 };
 
     const ref = registry.fetchCollection('todos', { params });
@@ -272,9 +257,7 @@ describe('CollectionRef', () => {
   });
 
   it('setParams() points the ref, and its subscribers, at another param set', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
     const ref = registry.fetchCollection('todos', { params: { page: 1 } });
     fetcher.call(0).resolve({ ids: [1] });
     await flush();
@@ -297,9 +280,7 @@ describe('CollectionRef', () => {
   });
 
   it('setParams() to params already cached shows them without a fetch', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
     const ref = registry.fetchCollection('todos', { params: { page: 1 } });
     fetcher.call(0).resolve({ ids: [1] });
     await flush();
@@ -314,9 +295,7 @@ describe('CollectionRef', () => {
   });
 
   it('state is the seed-001 view { loading, error, items, meta }', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
     const ref = registry.collection('todos', { page: 1 });
     expect(ref.state).toEqual({ loading: true, error: null, items: [], meta: null });
 
@@ -326,9 +305,7 @@ describe('CollectionRef', () => {
   });
 
   it('refresh() refetches and resolves once the fetch has settled', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
     const ref = registry.fetchCollection('todos');
     fetcher.call(0).resolve({ ids: [1] });
     await flush();
@@ -342,9 +319,7 @@ describe('CollectionRef', () => {
   });
 
   it('remove() drops the entry; the next read fetches afresh', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
     const ref = registry.fetchCollection('todos');
     fetcher.call(0).resolve({ ids: [1] });
     await flush();

@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { withFakeClock } from './support/clock';
 import { interleavingArbitraries, type LogEntry, runInterleaving } from './support/interleavings';
 import { recordLifecycle } from './support/lifecycle';
-import { controlledCollectionFetcher, flush, makeRegistry, todoRegistry } from './support/registry';
+import { flush, todoRegistry, todosRegistry } from './support/registry';
 
 withFakeClock();
 
@@ -97,9 +97,7 @@ describe('forced reads while fetching', () => {
   });
 
   it('forced collection reads while fetching queue exactly one trailing fetch', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
     const ref = registry.fetchCollection('todos', { params: { page: 1 } });
     registry.fetchCollection('todos', { params: { page: 1 }, force: true });
     registry.fetchCollection('todos', { params: { page: 1 }, force: true });
@@ -153,9 +151,7 @@ describe('directives and resyncs while fetching', () => {
   });
 
   it('a resync while an entry is fetching queues one trailing fetch', async () => {
-    const registry = makeRegistry();
-    const fetcher = controlledCollectionFetcher();
-    registry.createCollection('todos', { fetch: fetcher.fetch });
+    const { registry, fetcher } = todosRegistry();
     const ref = registry.fetchCollection('todos');
 
     void registry.resync();

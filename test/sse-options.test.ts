@@ -4,6 +4,7 @@ import { createRegistry, type DirectiveSource, type RegistryOptions, type SseOpt
 import { withFakeClock } from './support/clock';
 import { recordLifecycle } from './support/lifecycle';
 import { countingFetcher, flush, makeRegistry } from './support/registry';
+import { silentEventSource } from './support/stream-fixtures';
 
 withFakeClock();
 
@@ -100,20 +101,8 @@ describe('a directive source whose connect throws', () => {
   });
 
   it('a later configureSse replaces it with SSE', () => {
-    const opened: string[] = [];
-    class FakeEventSource {
-      readonly readyState = 0;
-      onopen = null;
-      onmessage = null;
-      onerror = null;
-      constructor(url: string) {
-        opened.push(url);
-      }
-      close(): void {}
-    }
-    const { registry } = warned({
-      sse: { enabled: true, connectOnInit: false, EventSource: FakeEventSource },
-    });
+    const { EventSource, opened } = silentEventSource();
+    const { registry } = warned({ sse: { enabled: true, connectOnInit: false, EventSource } });
     const connect = vi.fn(() => {
       throw new Error('down');
     });

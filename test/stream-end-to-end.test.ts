@@ -1,22 +1,16 @@
 // Registry ↔ directive hub over real HTTP (SPEC §1.2, §1.3, §4): what the server emits is what clients refetch.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { EventSource } from 'eventsource';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Registry, RegistryOptions } from '../src/index';
+import type { RegistryOptions } from '../src/index';
 import {
   createDirectiveHub,
   type DirectiveHub,
   readClientId,
   respondWithDirectives,
 } from '../src/server/index';
-import { Backend } from './support/backend';
-import { type LifecycleLog, recordLifecycle } from './support/lifecycle';
-import { makeRegistry } from './support/registry';
-import { waitUntil } from './support/sse-test-server';
+import { type StreamClient, settled, sseTo, streamClient } from './support/stream-client';
 import { refreshCollection, refreshItem } from './support/stream-fixtures';
-
-const WINDOW_MS = 10;
 
 /**
  * An app on 127.0.0.1: `/events` is the hub's stream; `POST /todos/:id` is a mutation that emits
@@ -78,46 +72,12 @@ class App {
   }
 }
 
-interface Client {
-  registry: Registry;
-  backend: Backend;
-  log: LifecycleLog;
-}
-
-function client(app: App, clientId: string, options: RegistryOptions = {}): Client {
-  const backend = new Backend();
-  const registry = makeRegistry({
-    clientId,
-    stalenessMs: 600_000,
-    memory: { sweepIntervalMs: 0 },
-    bulk: { delayMs: WINDOW_MS },
-    ...options,
-    sse: {
-      enabled: true,
-      EventSource,
-      url: app.events,
-      connectOnInit: false,
-      initialRetryMs: 20,
-      maxRetryMs: 100,
-      resyncJitterMinMs: 20,
-      resyncJitterMaxMs: 30,
-      ...options.sse,
-    },
-  });
-  registry.createType('todo', { fetch: backend.itemFetcher('todo') });
-  registry.createCollection('todos', { fetch: backend.collectionFetcher('todos') });
-  return { registry, backend, log: recordLifecycle(registry) };
-}
-
-function settled({ registry }: Client): Promise<void> {
-  return waitUntil(
-    () => !registry.hasAnyInFlightRequests() && !registry.state().bulk.pending,
-    'fetches settled',
-  );
+function client(app: App, clientId: string, options: RegistryOptions = {}): StreamClient {
+  return streamClient({ clientId, ...options, sse: sseTo(app.events, options.sse) });
 }
 
 /** Reads, lets the reads settle, forgets their calls, then connects and waits for the hello. */
-async function primeAndConnect(c: Client, read: () => void): Promise<void> {
+async function primeAndConnect(c: StreamClient, read: () => void): Promise<void> {
   read();
   await settled(c);
   c.backend.reset();

@@ -1,63 +1,26 @@
-// The two silent-loss reproductions, with real processes (SPEC §1.2, §3 Stream, §4): each now ends in a resync with reason `epoch`.
-import { EventSource } from 'eventsource';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Registry } from '../src/index';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createDirectiveHub, type DirectiveHub } from '../src/server/index';
 import { redisBackplane } from '../src/server/redis';
-import { Backend } from './support/backend';
 import { type HubChild, startHubChild } from './support/hub-child';
-import { type LifecycleLog, recordLifecycle } from './support/lifecycle';
-import { type RedisServer, startRedisServer } from './support/redis-server';
-import { makeRegistry } from './support/registry';
+import type { LifecycleLog } from './support/lifecycle';
+import { withRedis } from './support/redis-server';
 import { type HubServer, startHubServer } from './support/server-harness';
 import { waitUntil } from './support/sse-test-server';
+import { type StreamClient, settled, sseTo, streamClient } from './support/stream-client';
 import { refreshItem } from './support/stream-fixtures';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy';
 
-interface Client {
-  registry: Registry;
-  backend: Backend;
-  log: LifecycleLog;
-}
-
-function client(url: string): Client {
-  const backend = new Backend();
-  const registry = makeRegistry({
-    clientId: 'away',
-    stalenessMs: 600_000,
-    memory: { sweepIntervalMs: 0 },
-    bulk: { delayMs: 10 },
-    sse: {
-      enabled: true,
-      EventSource,
-      url,
-      connectOnInit: false,
-      initialRetryMs: 20,
-      maxRetryMs: 100,
-      resyncJitterMinMs: 20,
-      resyncJitterMaxMs: 30,
-      resyncWindowMs: 600_000,
-    },
-  });
-  registry.createType('todo', { fetch: backend.itemFetcher('todo') });
-  return { registry, backend, log: recordLifecycle(registry) };
+function client(url: string): StreamClient {
+  return streamClient({ clientId: 'away', sse: sseTo(url, { resyncWindowMs: 600_000 }) });
 }
 
 /** Reads todo 1 (so it is active), lets the read settle, then connects and waits for the hello. */
-async function primeAndConnect(c: Client): Promise<void> {
+async function primeAndConnect(c: StreamClient): Promise<void> {
   void c.registry.fetchItem('todo', '1');
   await settled(c);
   c.backend.reset();
   c.registry.connectSse();
   await c.log.until('sse:hello');
-}
-
-function settled({ registry }: Client): Promise<void> {
-  return waitUntil(
-    () => !registry.hasAnyInFlightRequests() && !registry.state().bulk.pending,
-    'fetches settled',
-  );
 }
 
 const STREAM_EVENTS = new Set(['sse:hello', 'sse:gap', 'sse:resync-scheduled', 'sse:resync-dispatch']);
@@ -121,30 +84,21 @@ describe('reproduction 1: an in-memory hub killed and restarted while the client
 });
 
 describe('Redis backplane: an instance cut off from Redis', () => {
-  let redis: RedisServer;
-  let admin: Redis;
+  const redis = withRedis();
   let proxy: TcpProxy;
   let testNumber = 0;
   const cleanups: Array<() => Promise<void>> = [];
 
-  beforeAll(async () => {
-    redis = await startRedisServer();
-    admin = new Redis(redis.url);
-  });
-  afterAll(async () => {
-    admin.disconnect();
-    await redis.stop();
-  });
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
   /** Instance A talks to Redis directly; B through a proxy the test can cut. The client is on B. */
-  async function instances(): Promise<{ a: DirectiveHub; b: HubServer; c: Client }> {
+  async function instances(): Promise<{ a: DirectiveHub; b: HubServer; c: StreamClient }> {
     testNumber += 1;
     const prefix = `r${testNumber}:`;
-    proxy = await startTcpProxy(redis.port);
-    const a = createDirectiveHub({ backplane: redisBackplane({ url: redis.url, prefix }) });
+    proxy = await startTcpProxy(redis.server.port);
+    const a = createDirectiveHub({ backplane: redisBackplane({ url: redis.server.url, prefix }) });
     const bHub = createDirectiveHub({
       backplane: redisBackplane({ url: `redis://127.0.0.1:${proxy.port}`, prefix }),
     });
@@ -166,7 +120,7 @@ describe('Redis backplane: an instance cut off from Redis', () => {
   it('reproduction 2: Redis flushed while B is cut off, A emits 1..20 of the new run: B answers resumed false and the client resyncs with reason epoch', async () => {
     const { a, c } = await instances();
     proxy.cut();
-    await admin.flushall();
+    await redis.admin.flushall();
     for (let i = 1; i <= 20; i++) await a.emit([refreshItem('todo', `new-run-${i}`)]);
     proxy.restore();
     await c.log.until('sse:resync-dispatch', 1, 15_000);

@@ -1,71 +1,34 @@
 // The registry's stream under faults (SPEC §1.2, §3 "Stream"): a real node:http SSE server on 127.0.0.1 and the `eventsource` client.
-import { EventSource } from 'eventsource';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
-import type { Registry, RegistryOptions } from '../src/index';
-import { Backend } from './support/backend';
-import { type LifecycleLog, recordLifecycle } from './support/lifecycle';
-import { makeRegistry } from './support/registry';
+import type { RegistryOptions } from '../src/index';
 import { SseTestServer, waitUntil } from './support/sse-test-server';
+import { prime, type StreamClient, settled, sseTo, streamClient } from './support/stream-client';
 import { refreshCollection, refreshItem } from './support/stream-fixtures';
 
 const INITIAL_RETRY_MS = 20;
 const MAX_RETRY_MS = 200;
 const JITTER_MIN_MS = 60;
 const JITTER_MAX_MS = 80;
-/** Shorter than the resync jitter, so a gap envelope's own window has closed before its resync runs. */
-const WINDOW_MS = 10;
 const CLIENT_ID = 'client-faults';
 
-interface Client {
-  registry: Registry;
-  backend: Backend;
-  log: LifecycleLog;
-}
-
-/**
- * A registry on the test server, not yet connected (so the log sees everything). `todo` has single
- * fetches, `user` a bulkFetch, `todos` is a collection.
- */
-function client(url: string, options: RegistryOptions = {}): Client {
-  const backend = new Backend();
-  const registry = makeRegistry({
+/** A registry on the test server, not yet connected (so the log sees everything). */
+function client(url: string, options: RegistryOptions = {}): StreamClient {
+  return streamClient({
     clientId: CLIENT_ID,
-    stalenessMs: 600_000,
-    memory: { sweepIntervalMs: 0 },
-    bulk: { delayMs: WINDOW_MS },
     ...options,
-    sse: {
-      enabled: true,
-      EventSource,
-      url,
-      connectOnInit: false,
+    sse: sseTo(url, {
       initialRetryMs: INITIAL_RETRY_MS,
       maxRetryMs: MAX_RETRY_MS,
       resyncJitterMinMs: JITTER_MIN_MS,
       resyncJitterMaxMs: JITTER_MAX_MS,
       ...options.sse,
-    },
+    }),
   });
-  registry.createType('todo', { fetch: backend.itemFetcher('todo') });
-  registry.createType('user', { fetch: backend.itemFetcher('user'), bulkFetch: backend.bulkFetcher('user') });
-  registry.createCollection('todos', { fetch: backend.collectionFetcher('todos') });
-  return { registry, backend, log: recordLifecycle(registry) };
 }
 
 /** Reads, waits until nothing is in flight, then forgets the calls the reads made. */
-async function prime({ registry, backend }: Client, read: () => void): Promise<void> {
-  read();
-  await waitUntil(() => !registry.hasAnyInFlightRequests() && !registry.state().bulk.pending, 'primed reads');
-  backend.reset();
-}
 
 /** Waits until every fetch the stream caused has settled and nothing waits for a window. */
-function settled({ registry }: Client): Promise<void> {
-  return waitUntil(
-    () => !registry.hasAnyInFlightRequests() && !registry.state().bulk.pending,
-    'fetches settled',
-  );
-}
 
 /** A retry delay as backoffDelay draws it: initial × 2^(attempt-1), capped, ±20 %. */
 function expectBackoff(detail: Readonly<Record<string, unknown>>, attempt: number): void {

@@ -1,11 +1,17 @@
 // The stream as the registry reads it (SPEC §1.2, §3 "Stream"): envelopes fed through ingestEnvelope, on fake timers.
 import { describe, expect, it, vi } from 'vitest';
-import type { EventSourceLike, Registry, RegistryOptions, ResyncContext, SseOptions } from '../src/index';
+import type { Registry, RegistryOptions, ResyncContext, SseOptions } from '../src/index';
 import { Backend } from './support/backend';
 import { withFakeClock } from './support/clock';
 import { prime, testRegistry, WINDOW_MS } from './support/directive-fixtures';
 import { type LifecycleLog, recordLifecycle } from './support/lifecycle';
-import { envelope, hello, refreshCollection, refreshItem } from './support/stream-fixtures';
+import {
+  envelope,
+  hello,
+  refreshCollection,
+  refreshItem,
+  silentEventSource,
+} from './support/stream-fixtures';
 
 /** Jitter bounds equal, so a resync's delay is exact. */
 const JITTER_MS = 1000;
@@ -372,18 +378,8 @@ describe('gaps and resyncs', () => {
   });
 
   it('reconnectSse keeps a pending resync: the gap it covers is still missing', async () => {
-    const opened: string[] = [];
-    class SilentEventSource implements EventSourceLike {
-      readonly readyState = 0;
-      onopen = null;
-      onmessage = null;
-      onerror = null;
-      constructor(url: string) {
-        opened.push(url);
-      }
-      close(): void {}
-    }
-    const { registry, log } = setup({ enabled: true, connectOnInit: false, EventSource: SilentEventSource });
+    const { EventSource, opened } = silentEventSource();
+    const { registry, log } = setup({ enabled: true, connectOnInit: false, EventSource });
     registry.ingestEnvelope(envelope(1, []));
     registry.ingestEnvelope(envelope(3, []));
     await advance(JITTER_MS / 2);

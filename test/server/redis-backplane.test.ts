@@ -1,9 +1,9 @@
 // The Redis backplane against a real redis-server: shared sequence, replay, outages (SPEC §4).
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDirectiveHub, type DirectiveHub } from '../../src/server/index';
 import { redisBackplane } from '../../src/server/redis';
-import { type RedisServer, startRedisServer } from '../support/redis-server';
+import { withRedis } from '../support/redis-server';
 import { type HubServer, query, startHubServer, until, untilAsync } from '../support/server-harness';
 import { openSse } from '../support/sse-client';
 
@@ -11,21 +11,10 @@ const refresh = (i: number) => [{ op: 'refresh_item', name: 'todo', id: i }];
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 describe('the Redis backplane (real redis-server)', () => {
-  let redis: RedisServer;
-  let admin: Redis;
+  const redis = withRedis();
   let testNumber = 0;
   let prefix: string;
   const cleanups: Array<() => Promise<void>> = [];
-
-  beforeAll(async () => {
-    redis = await startRedisServer();
-    admin = new Redis(redis.url);
-  });
-
-  afterAll(async () => {
-    admin.disconnect();
-    await redis.stop();
-  });
 
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -37,7 +26,7 @@ describe('the Redis backplane (real redis-server)', () => {
   ): Promise<{ hub: DirectiveHub; server: HubServer }> {
     const backplane = options.client
       ? redisBackplane({ client: options.client, prefix })
-      : redisBackplane({ url: redis.url, prefix });
+      : redisBackplane({ url: redis.server.url, prefix });
     const hub = createDirectiveHub({
       backplane,
       authorize: () => true,
@@ -51,6 +40,17 @@ describe('the Redis backplane (real redis-server)', () => {
     return { hub, server };
   }
 
+  /** Two instances on one Redis, each with an SSE subscriber past its hello. */
+  async function twoInstancesListening() {
+    const a = await instance();
+    const b = await instance();
+    const onA = await openSse(a.server.url);
+    const onB = await openSse(b.server.url);
+    await onA.reader.until((r) => r.hellos.length === 1, 'hello on A');
+    await onB.reader.until((r) => r.hellos.length === 1, 'hello on B');
+    return { a, b, onA, onB };
+  }
+
   beforeEach(() => {
     // Each test gets its own key space on the shared server.
     testNumber += 1;
@@ -58,12 +58,7 @@ describe('the Redis backplane (real redis-server)', () => {
   });
 
   it('interleaved emits from two instances give subscribers of either one contiguous sequence', async () => {
-    const a = await instance();
-    const b = await instance();
-    const onA = await openSse(a.server.url);
-    const onB = await openSse(b.server.url);
-    await onA.reader.until((r) => r.hellos.length === 1, 'hello on A');
-    await onB.reader.until((r) => r.hellos.length === 1, 'hello on B');
+    const { a, b, onA, onB } = await twoInstancesListening();
 
     const seqs: number[] = [];
     for (let i = 1; i <= 20; i++) seqs.push((await (i % 2 ? a.hub : b.hub).emit(refresh(i))).seq);
@@ -107,12 +102,7 @@ describe('the Redis backplane (real redis-server)', () => {
   });
 
   it('hundreds of concurrent emits from both instances: no gap, no duplicate, same order everywhere', async () => {
-    const a = await instance();
-    const b = await instance();
-    const onA = await openSse(a.server.url);
-    const onB = await openSse(b.server.url);
-    await onA.reader.until((r) => r.hellos.length === 1, 'hello on A');
-    await onB.reader.until((r) => r.hellos.length === 1, 'hello on B');
+    const { a, b, onA, onB } = await twoInstancesListening();
 
     const results = await Promise.all(
       range(1, 600).map((i) => (i % 2 ? a.hub : b.hub).emit(refresh(i), { audience: 'global' })),
@@ -142,8 +132,8 @@ describe('the Redis backplane (real redis-server)', () => {
   it('the stream is trimmed to replay.maxEvents: a resume beyond it gets resumed false', async () => {
     const a = await instance({ maxEvents: 5 });
     for (let i = 1; i <= 10; i++) await a.hub.emit(refresh(i));
-    expect(await admin.xlen(`${prefix}{global}:stream`)).toBe(5);
-    const epoch = await admin.get(`${prefix}{global}:epoch`);
+    expect(await redis.admin.xlen(`${prefix}{global}:stream`)).toBe(5);
+    const epoch = await redis.admin.get(`${prefix}{global}:epoch`);
 
     const tooOld = await openSse(a.server.url, { 'last-event-id': `${epoch}:4` });
     await tooOld.reader.until((r) => r.hellos.length === 1, 'hello');
@@ -166,7 +156,7 @@ describe('the Redis backplane (real redis-server)', () => {
     await b.hub.emit(refresh(1));
     await onA.reader.until((r) => r.envelopes.length === 1, 'one envelope');
 
-    await admin.client('KILL', 'TYPE', 'PUBSUB');
+    await redis.admin.client('KILL', 'TYPE', 'PUBSUB');
     for (let i = 2; i <= 6; i++) await b.hub.emit(refresh(i));
     await onA.reader.until((r) => r.seqs.at(-1) === 6, 'every envelope up to 6');
     expect(onA.reader.seqs).toEqual(range(1, 6));
@@ -174,17 +164,12 @@ describe('the Redis backplane (real redis-server)', () => {
   });
 
   it('Redis restarted mid-run: emits reject while it is down, subscribers get a fresh hello when it is back', async () => {
-    const a = await instance();
-    const b = await instance();
-    const onA = await openSse(a.server.url);
-    const onB = await openSse(b.server.url);
-    await onA.reader.until((r) => r.hellos.length === 1, 'hello on A');
-    await onB.reader.until((r) => r.hellos.length === 1, 'hello on B');
+    const { a, b, onA, onB } = await twoInstancesListening();
     for (let i = 1; i <= 3; i++) await a.hub.emit(refresh(i));
     await onA.reader.until((r) => r.envelopes.length === 3, 'three envelopes on A');
     await onB.reader.until((r) => r.envelopes.length === 3, 'three envelopes on B');
 
-    await redis.kill();
+    await redis.server.kill();
     await expect(a.hub.emit(refresh(4))).rejects.toMatchObject({
       code: 'BACKPLANE_UNAVAILABLE',
       message: expect.stringContaining('Redis'),
@@ -194,7 +179,7 @@ describe('the Redis backplane (real redis-server)', () => {
     expect(during.status).toBe(503);
     expect(onA.reader.ended).toBe(false);
 
-    await redis.restart();
+    await redis.server.restart();
     // The restarted server is empty (no persistence): a new epoch, shared by both instances, and
     // the client resyncs.
     const before = onA.reader.hellos[0]!.body.epoch;
@@ -216,8 +201,8 @@ describe('the Redis backplane (real redis-server)', () => {
       expect(sse.reader.seqs).toEqual([1, 2, 3, 1]);
       sse.close();
     }
-    admin.disconnect();
-    admin = new Redis(redis.url);
+    redis.admin.disconnect();
+    redis.admin = new Redis(redis.server.url);
   });
 
   it('Redis lost its data under open streams: the next emit starts a new epoch, and subscribers on both instances are told', async () => {
@@ -229,9 +214,9 @@ describe('the Redis backplane (real redis-server)', () => {
     await onB.reader.until((r) => r.envelopes.length === 5, 'five envelopes on B');
     const before = onB.reader.hellos[0]!.body.epoch;
 
-    await admin.flushall();
+    await redis.admin.flushall();
     await expect(a.hub.emit(refresh(6))).resolves.toEqual({ seq: 1 });
-    const after = await admin.get(`${prefix}{global}:epoch`);
+    const after = await redis.admin.get(`${prefix}{global}:epoch`);
     expect(after).not.toBe(before);
     // Seq 1 of another run is not "a duplicate of 1": B announces the new epoch instead of dropping it.
     await onB.reader.until((r) => r.hellos.length === 2, 'a hello with the new epoch');
@@ -251,29 +236,29 @@ describe('the Redis backplane (real redis-server)', () => {
   it('either half of a run lost (the epoch or the counter evicted) starts a new run, never seq 1 under a known epoch', async () => {
     const a = await instance();
     for (let i = 1; i <= 3; i++) await a.hub.emit(refresh(i));
-    const first = await admin.get(`${prefix}{global}:epoch`);
-    await admin.del(`${prefix}{global}:seq`);
+    const first = await redis.admin.get(`${prefix}{global}:epoch`);
+    await redis.admin.del(`${prefix}{global}:seq`);
     await expect(a.hub.emit(refresh(4))).resolves.toEqual({ seq: 1 });
-    const second = await admin.get(`${prefix}{global}:epoch`);
+    const second = await redis.admin.get(`${prefix}{global}:epoch`);
     expect(second).not.toBe(first);
-    expect(await admin.xlen(`${prefix}{global}:stream`)).toBe(1);
+    expect(await redis.admin.xlen(`${prefix}{global}:stream`)).toBe(1);
 
-    await admin.del(`${prefix}{global}:epoch`);
+    await redis.admin.del(`${prefix}{global}:epoch`);
     await expect(a.hub.emit(refresh(5))).resolves.toEqual({ seq: 1 });
-    expect(await admin.get(`${prefix}{global}:epoch`)).not.toBe(second);
+    expect(await redis.admin.get(`${prefix}{global}:epoch`)).not.toBe(second);
   });
 
   it('close() quits the connections it opened, and leaves a client passed in alone', async () => {
     const countClients = async () =>
-      String(await admin.client('LIST'))
+      String(await redis.admin.client('LIST'))
         .trim()
         .split('\n').length;
     const before = await countClients();
-    const ownClient = new Redis(redis.url);
+    const ownClient = new Redis(redis.server.url);
     const backplane = redisBackplane({ client: ownClient, prefix });
     const hub = createDirectiveHub({ backplane });
     await hub.emit(refresh(1));
-    const viaUrl = createDirectiveHub({ backplane: redisBackplane({ url: redis.url, prefix }) });
+    const viaUrl = createDirectiveHub({ backplane: redisBackplane({ url: redis.server.url, prefix }) });
     await viaUrl.emit(refresh(2));
     await until(() => ownClient.status === 'ready', 'the passed client is ready');
     await hub.close();

@@ -1,10 +1,9 @@
 // docs/server.md's emit script for other languages, run as written against a real redis-server: Node hubs stream what it emits.
 import { readFileSync } from 'node:fs';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createDirectiveHub } from '../../src/server/index';
 import { redisBackplane } from '../../src/server/redis';
-import { type RedisServer, startRedisServer } from '../support/redis-server';
+import { withRedis } from '../support/redis-server';
 import { startHubServer } from '../support/server-harness';
 import { openSse } from '../support/sse-client';
 
@@ -12,24 +11,15 @@ const docs = readFileSync(new URL('../../docs/server.md', import.meta.url), 'utf
 const script = /A Python or Go process[\s\S]*?```lua\n([\s\S]*?)```/.exec(docs)?.[1];
 
 describe('the documented emit script for servers in other languages', () => {
-  let redis: RedisServer;
-  let admin: Redis;
-  beforeAll(async () => {
-    redis = await startRedisServer();
-    admin = new Redis(redis.url);
-  });
-  afterAll(async () => {
-    admin.disconnect();
-    await redis.stop();
-  });
+  const redis = withRedis();
 
   it('starts an epoch, continues the hub sequence, and reaches subscribers with an `<epoch>:<seq>` id', async () => {
     expect(script).toBeDefined();
     const prefix = 'foreign:';
-    const hub = createDirectiveHub({ backplane: redisBackplane({ url: redis.url, prefix }) });
+    const hub = createDirectiveHub({ backplane: redisBackplane({ url: redis.server.url, prefix }) });
     const server = await startHubServer(hub);
     const foreignEmit = (id: number, epoch: string) =>
-      admin.eval(
+      redis.admin.eval(
         script!,
         3,
         `${prefix}{global}:seq`,

@@ -1,5 +1,7 @@
 // Starts a real redis-server on a free loopback port for one test file, and stops it by PID.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 import { freePort, killChild } from './child-process';
 
 export interface RedisServer {
@@ -75,4 +77,18 @@ export async function startRedisServer(): Promise<RedisServer> {
     },
     stop: () => killChild(child),
   };
+}
+
+/** A describe block's redis-server and an admin client on it, started before its tests and stopped after them. */
+export function withRedis(): { server: RedisServer; admin: Redis } {
+  const redis = {} as { server: RedisServer; admin: Redis };
+  beforeAll(async () => {
+    redis.server = await startRedisServer();
+    redis.admin = new Redis(redis.server.url);
+  });
+  afterAll(async () => {
+    redis.admin.disconnect();
+    await redis.server.stop();
+  });
+  return redis;
 }

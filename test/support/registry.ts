@@ -47,32 +47,36 @@ export interface ItemCall<T> extends Deferred<T> {
   readonly signal: AbortSignal;
 }
 
+/** The calls a controlled fetcher was given, in order; asking for one that was never made fails loudly. */
+class CallLog<C> {
+  readonly calls: C[] = [];
+  readonly #what: string;
+
+  constructor(what: string) {
+    this.#what = what;
+  }
+
+  get count(): number {
+    return this.calls.length;
+  }
+
+  /** The nth call (0-based). */
+  call(index: number): C {
+    const call = this.calls[index];
+    if (!call) throw new Error(`${this.#what} call #${index} was never made (${this.calls.length} calls)`);
+    return call;
+  }
+}
+
 /** An item fetcher whose every call waits for the test to resolve or reject it. */
 export function controlledFetcher<T = unknown>() {
-  const calls: ItemCall<T>[] = [];
+  const log = new CallLog<ItemCall<T>>('fetch');
   const fetch = vi.fn((id: string, level: string, { signal }: FetchContext): Promise<T> => {
     const call = withContext(deferred<T>(), { id, level, signal });
-    calls.push(call);
+    log.calls.push(call);
     return call.promise;
   });
-  return {
-    fetch,
-    calls,
-    get count(): number {
-      return calls.length;
-    },
-    /** The nth call (0-based), failing loudly when it was never made. */
-    call(index: number): ItemCall<T> {
-      const call = calls[index];
-      if (!call) throw new Error(`fetch call #${index} was never made (${calls.length} calls)`);
-      return call;
-    },
-    last(): ItemCall<T> {
-      const call = calls.at(-1);
-      if (!call) throw new Error('fetch was never called');
-      return call;
-    },
-  };
+  return Object.assign(log, { fetch });
 }
 
 /** The most common arrangement: a registry with one type, `todo`, whose every fetch the test settles. */
@@ -80,6 +84,14 @@ export function todoRegistry(options: RegistryOptions = {}) {
   const registry = makeRegistry(options);
   const fetcher = controlledFetcher();
   registry.createType('todo', { fetch: fetcher.fetch });
+  return { registry, fetcher };
+}
+
+/** The same for a collection, `todos`. */
+export function todosRegistry(options: RegistryOptions = {}) {
+  const registry = makeRegistry(options);
+  const fetcher = controlledCollectionFetcher();
+  registry.createCollection('todos', { fetch: fetcher.fetch });
   return { registry, fetcher };
 }
 
@@ -102,22 +114,11 @@ export interface CollectionCall extends Deferred<CollectionFetchResult> {
 
 /** A collection fetcher whose every call waits for the test. */
 export function controlledCollectionFetcher() {
-  const calls: CollectionCall[] = [];
+  const log = new CallLog<CollectionCall>('collection fetch');
   const fetch = vi.fn((params: Params, { signal }: FetchContext): Promise<CollectionFetchResult> => {
     const call = withContext(deferred<CollectionFetchResult>(), { params, signal });
-    calls.push(call);
+    log.calls.push(call);
     return call.promise;
   });
-  return {
-    fetch,
-    calls,
-    get count(): number {
-      return calls.length;
-    },
-    call(index: number): CollectionCall {
-      const call = calls[index];
-      if (!call) throw new Error(`collection fetch call #${index} was never made (${calls.length} calls)`);
-      return call;
-    },
-  };
+  return Object.assign(log, { fetch });
 }

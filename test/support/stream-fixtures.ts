@@ -1,5 +1,5 @@
-// The wire shapes the registry's stream tests send: envelopes, hellos and refresh directives.
-import type { Params } from '../../src/index';
+// What the registry's stream tests feed it: envelopes, hellos, refresh directives, and an EventSource that never opens.
+import type { EventSourceLike, Params, SseOptions } from '../../src/index';
 
 export function envelope(
   seq: number | undefined,
@@ -31,3 +31,22 @@ export const refreshCollection = (name: string, params?: Params) => ({
   name,
   ...(params === undefined ? {} : { params }),
 });
+
+/** An EventSource class that records the URL of every connection asked of it and never opens one. */
+export function silentEventSource(): {
+  readonly EventSource: NonNullable<SseOptions['EventSource']>;
+  readonly opened: string[];
+} {
+  const opened: string[] = [];
+  class SilentEventSource implements EventSourceLike {
+    readonly readyState = 0;
+    onopen = null;
+    onmessage = null;
+    onerror = null;
+    constructor(url: string) {
+      opened.push(url);
+    }
+    close(): void {}
+  }
+  return { EventSource: SilentEventSource, opened };
+}
