@@ -65,58 +65,88 @@ function subscribeAll(registry: TodoRegistry, count: number): Array<() => void> 
   return unsubscribers;
 }
 
+/** The cache sizes one exact directive is measured at: its cost must not grow with the cache. */
+const DIRECTIVE_SIZES = [1_000, 10_000, 100_000] as const;
+
+/** The directive's bulk window (`bulk.delayMs`, its default). */
+const WINDOW_MS = 50;
+
+/** Rounds each side runs before its samples count. */
+const WARMUP_ROUNDS = 10;
+
+interface DirectiveSize {
+  entries: number;
+  verityBusyUs: number;
+  queryCoreUs: number;
+  ratio: number;
+}
+
 /**
- * One exact `refresh_item` on a passive entry (cached, no subscriber: it is only marked stale) in a
- * 50,000-entry cache, next to one exact-key `invalidateQueries` (refetchType none) on a query-core cache
- * of the same size. Busy time on both sides: the call, and the timer callbacks it causes until it settles
- * (the directive's bulk window at its default 50 ms; query-core's batched notifications).
+ * One exact `refresh_item` on a passive entry (cached, no subscriber: it is only marked stale) at each of
+ * DIRECTIVE_SIZES, next to one exact-key `invalidateQueries` (refetchType none) on a query-core cache of the
+ * same size, alternating. Busy time on both sides: the call, and the timer callbacks it causes until it settles
+ * (the directive's 50 ms bulk window; query-core's batched notifications). Two floors say what the measuring
+ * itself costs: an empty call (one slice), and an empty call that waits for one timer of the same window (two
+ * slices, the second after 50 ms asleep, as the directive's flush is).
  */
-export async function directiveOne(entries = 50_000, rounds = 21): Promise<BenchOutput> {
-  const registry = verityRegistry(50);
-  await fillVerity(registry, entries);
-  const client = queryClient();
-  await fillQueryCore(client, entries);
-  // A different entry each time, spread over the cache, so no call finds its target already stale.
-  let verityNext = 0;
-  let peerNext = 0;
-  const pick = (n: number): string => String((n * 7919) % entries);
-  const samples = await alternate(rounds + 3, {
-    verity: () =>
-      busyMs(() => registry.applyDirectives([{ op: 'refresh_item', name: 'todo', id: pick(verityNext++) }])),
-    queryCore: () =>
-      busyMs(() =>
-        client.invalidateQueries({ queryKey: ['todo', pick(peerNext++)], exact: true, refetchType: 'none' }),
-      ),
-    // What the measuring itself costs (an empty call), so a figure near it is read as noise.
-    floor: () => busyMs(() => undefined),
-  });
-  // The first rounds warm both sides' code paths up; they are not part of the figure.
-  const m = medians({
-    verity: samples.verity.slice(3),
-    queryCore: samples.queryCore.slice(3),
-    floor: samples.floor.slice(3),
-  });
-  registry.dispose();
-  client.clear();
-  const verityBusyUs = round(m.verity * 1000);
-  const queryCoreUs = round(m.queryCore * 1000);
+export async function directiveOne(
+  sizes: readonly number[] = DIRECTIVE_SIZES,
+  rounds = 21,
+): Promise<BenchOutput> {
+  const results: DirectiveSize[] = [];
+  const floors = { call: [] as number[], window: [] as number[] };
+  for (const entries of sizes) {
+    const registry = verityRegistry(WINDOW_MS);
+    await fillVerity(registry, entries);
+    const client = queryClient();
+    await fillQueryCore(client, entries);
+    // A different entry each time, spread over the cache, so no call finds its target already stale.
+    let verityNext = 0;
+    let peerNext = 0;
+    const pick = (n: number): string => String((n * 7919) % entries);
+    const samples = await alternate(rounds + WARMUP_ROUNDS, {
+      verity: () =>
+        busyMs(() =>
+          registry.applyDirectives([{ op: 'refresh_item', name: 'todo', id: pick(verityNext++) }]),
+        ),
+      queryCore: () =>
+        busyMs(() =>
+          client.invalidateQueries({
+            queryKey: ['todo', pick(peerNext++)],
+            exact: true,
+            refetchType: 'none',
+          }),
+        ),
+      floor: () => busyMs(() => undefined),
+      windowFloor: () => busyMs(() => new Promise((resolve) => setTimeout(resolve, WINDOW_MS))),
+    });
+    // The first rounds warm both sides' code paths up (the first size's most); they are not part of the figure.
+    const m = medians({
+      verity: samples.verity.slice(WARMUP_ROUNDS),
+      queryCore: samples.queryCore.slice(WARMUP_ROUNDS),
+    });
+    floors.call.push(...samples.floor.slice(WARMUP_ROUNDS));
+    floors.window.push(...samples.windowFloor.slice(WARMUP_ROUNDS));
+    registry.dispose();
+    client.clear();
+    const verityBusyUs = round(m.verity * 1000);
+    const queryCoreUs = round(m.queryCore * 1000);
+    results.push({ entries, verityBusyUs, queryCoreUs, ratio: round(ratio(queryCoreUs, verityBusyUs)) });
+  }
+  const floor = medians(floors);
   return {
     result: {
-      entries,
-      verityBusyUs,
-      queryCoreUs,
-      ratio: round(ratio(queryCoreUs, verityBusyUs)),
-      measuringFloorUs: round(m.floor * 1000),
+      sizes: results,
+      measuringFloorUs: round(floor.call * 1000),
+      windowFloorUs: round(floor.window * 1000),
     },
-    rows: [
-      {
-        figure: `one exact refresh_item vs invalidateQueries (${entries} entries)`,
-        verity: verityBusyUs,
-        peer: queryCoreUs,
-        unit: 'µs busy',
-        ratio: ratio(queryCoreUs, verityBusyUs),
-      },
-    ],
+    rows: results.map(({ entries, verityBusyUs, queryCoreUs }) => ({
+      figure: `one exact refresh_item vs invalidateQueries (${entries.toLocaleString('en-US')} entries)`,
+      verity: verityBusyUs,
+      peer: queryCoreUs,
+      unit: 'µs busy',
+      ratio: ratio(queryCoreUs, verityBusyUs),
+    })),
   };
 }
 

@@ -114,10 +114,14 @@ describe('bench/results.json', () => {
   it('holds every figure, in the shape readers of the closing note expect', () => {
     const number = expect.any(Number);
     expect(results.directiveOne).toMatchObject({
-      entries: 50_000,
-      verityBusyUs: number,
-      queryCoreUs: number,
-      ratio: number,
+      sizes: [1_000, 10_000, 100_000].map((entries) => ({
+        entries,
+        verityBusyUs: number,
+        queryCoreUs: number,
+        ratio: number,
+      })),
+      measuringFloorUs: number,
+      windowFloorUs: number,
     });
     expect(results.memoryPerEntry).toMatchObject({
       idleBytes: number,

@@ -9,7 +9,14 @@ import type { Lifecycle, Logger } from './lifecycle';
 import type { ResolvedOptions } from './options';
 import type { CollectionOwner, TypeOwner } from './owners';
 import { paramsKey } from './params-key';
-import { type BatchPlan, type CacheView, type PendingCall, planBatch } from './plan-batch';
+import {
+  type BatchPlan,
+  type CacheView,
+  type CollectionView,
+  type PendingCall,
+  planBatch,
+  type TypeView,
+} from './plan-batch';
 import type { ApplyReport, Directive, DirectiveGate } from './types';
 
 /** What the coordinator reads of the entry cache: the owners and their entries, and which entries are active. */
@@ -48,19 +55,22 @@ export interface WindowState {
 
 export type WindowEvent = { type: 'WORK_QUEUED' } | { type: 'WINDOW_CLOSED' } | { type: 'BATCH_DONE' };
 
-const IDLE: WindowState = { phase: 'idle', owed: false };
+const IDLE: WindowState = Object.freeze({ phase: 'idle', owed: false });
+const COLLECTING: WindowState = Object.freeze({ phase: 'collecting', owed: false });
+const FLUSHING: WindowState = Object.freeze({ phase: 'flushing', owed: false });
+const FLUSHING_OWED: WindowState = Object.freeze({ phase: 'flushing', owed: true });
 
 /** The window's rules, one copy: the coordinator follows them, and an inspected coordinator's actor runs them. */
 export function stepWindow(state: WindowState, event: WindowEvent): WindowState {
   switch (event.type) {
     case 'WORK_QUEUED':
-      if (state.phase === 'idle') return { phase: 'collecting', owed: false };
-      return state.phase === 'flushing' && !state.owed ? { phase: 'flushing', owed: true } : state;
+      if (state.phase === 'idle') return COLLECTING;
+      return state.phase === 'flushing' && !state.owed ? FLUSHING_OWED : state;
     case 'WINDOW_CLOSED':
-      return state.phase === 'collecting' ? { phase: 'flushing', owed: false } : state;
+      return state.phase === 'collecting' ? FLUSHING : state;
     case 'BATCH_DONE':
       if (state.phase !== 'flushing') return state;
-      return state.owed ? { phase: 'collecting', owed: false } : IDLE;
+      return state.owed ? COLLECTING : IDLE;
   }
 }
 
@@ -82,6 +92,8 @@ export class Coordinator {
   #timer: ReturnType<typeof setTimeout> | null = null;
   #calls: Call[] = [];
   #resyncs: Array<() => void> = [];
+  /** The cache as planBatch reads it; built at the first batch (the cache may be built after the coordinator). */
+  #view: CacheOverEntries | null = null;
 
   constructor(host: CoordinatorHost) {
     this.#host = host;
@@ -213,7 +225,9 @@ export class Coordinator {
     this.#resyncs = [];
     const now = this.#host.now();
     this.#idempotency.prune(now);
-    const plan = planBatch({ calls, resync: resyncs.length > 0 }, this.#view(now), now);
+    const view = (this.#view ??= new CacheOverEntries(this.#host.cache(), this.#idempotency));
+    view.now = now;
+    const plan = planBatch({ calls, resync: resyncs.length > 0 }, view, now);
     this.#apply(plan, calls, now);
     for (let index = 0; index < calls.length; index++) {
       const call = calls[index]!;
@@ -273,45 +287,79 @@ export class Coordinator {
     const { lifecycle } = this.#host;
     if (lifecycle.wants('directive:skipped')) lifecycle.emit('directive:skipped', { directive: raw, reason });
   }
+}
 
-  /** The cache as planBatch reads it. */
-  #view(now: number): CacheView<Entry> {
-    const cache = this.#host.cache();
-    const { types, collections } = cache;
-    const idempotency = this.#idempotency;
-    return {
-      type: (name) => {
-        const owner = types.get(name);
-        if (!owner) return undefined;
-        return {
-          graph: owner.graph,
-          entry: (id) => owner.entries.get(id),
-          refuse: (raw) => refusal(owner.check, raw),
-        };
-      },
-      collection: (name) => {
-        const owner = collections.get(name);
-        if (!owner) return undefined;
-        return {
-          entry: (params) => {
-            const key = keyOf(owner, params);
-            return key === null ? undefined : owner.entries.get(key);
-          },
-          entries: () => owner.entries.values(),
-          params: (entry) => entry.params,
-          refuse: (raw) => refusal(owner.check, raw),
-        };
-      },
-      *everyEntry() {
-        for (const owner of types.values()) yield* owner.entries.values();
-        for (const owner of collections.values()) yield* owner.entries.values();
-      },
-      graphOf: (entry) => (entry.owner.kind === 'item' ? (entry.owner as TypeOwner).graph : null),
-      heldLevels: (entry) => Object.keys(entry.context().levels),
-      isInFlight: (entry, level) => levelOf(entry.context(), level).qid !== null,
-      isActive: (entry) => cache.isActive(entry),
-      seen: (key) => idempotency.seen(key, now),
-    };
+/** The entry cache as planBatch reads it: lookups only. One per coordinator, with one view per owner. */
+class CacheOverEntries implements CacheView<Entry> {
+  readonly #cache: CoordinatorCache;
+  readonly #idempotency: IdempotencyMemory;
+  readonly #types = new WeakMap<TypeOwner, TypeView<Entry>>();
+  readonly #collections = new WeakMap<CollectionOwner, CollectionView<Entry>>();
+  /** The batch's time, for the idempotency memory. */
+  now = 0;
+
+  constructor(cache: CoordinatorCache, idempotency: IdempotencyMemory) {
+    this.#cache = cache;
+    this.#idempotency = idempotency;
+  }
+
+  type(name: string): TypeView<Entry> | undefined {
+    const owner = this.#cache.types.get(name);
+    if (!owner) return undefined;
+    let view = this.#types.get(owner);
+    if (!view) {
+      view = {
+        graph: owner.graph,
+        entry: (id) => owner.entries.get(id),
+        refuse: (raw) => refusal(owner.check, raw),
+      };
+      this.#types.set(owner, view);
+    }
+    return view;
+  }
+
+  collection(name: string): CollectionView<Entry> | undefined {
+    const owner = this.#cache.collections.get(name);
+    if (!owner) return undefined;
+    let view = this.#collections.get(owner);
+    if (!view) {
+      view = {
+        entry: (params) => {
+          const key = keyOf(owner, params);
+          return key === null ? undefined : owner.entries.get(key);
+        },
+        entries: () => owner.entries.values(),
+        params: (entry) => entry.params,
+        refuse: (raw) => refusal(owner.check, raw),
+      };
+      this.#collections.set(owner, view);
+    }
+    return view;
+  }
+
+  *everyEntry(): Iterable<Entry> {
+    for (const owner of this.#cache.types.values()) yield* owner.entries.values();
+    for (const owner of this.#cache.collections.values()) yield* owner.entries.values();
+  }
+
+  graphOf(entry: Entry): TypeOwner['graph'] | null {
+    return entry.owner.kind === 'item' ? (entry.owner as TypeOwner).graph : null;
+  }
+
+  heldLevels(entry: Entry): Iterable<string> {
+    return Object.keys(entry.context().levels);
+  }
+
+  isInFlight(entry: Entry, level: string): boolean {
+    return levelOf(entry.context(), level).qid !== null;
+  }
+
+  isActive(entry: Entry): boolean {
+    return this.#cache.isActive(entry);
+  }
+
+  seen(key: string): boolean {
+    return this.#idempotency.seen(key, this.now);
   }
 }
 

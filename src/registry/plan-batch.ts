@@ -115,114 +115,150 @@ type CollectionDirective = Extract<NormalizedDirective, { kind: 'collection' }>;
  * cache as it was before they are applied gives the same plan as planning after.
  */
 export function planBatch<E>(pending: PendingBatch, view: CacheView<E>, now: number): BatchPlan<E> {
-  const targets = new Map<E, Target>();
-  const results: ResultStep<E>[] = [];
-  const outcomes: Outcome[] = [];
-  const touched: E[][] = [];
-  const remember: string[] = [];
-  const recorded = new Set<string>();
+  const planner = new Planner(view, now);
+  for (let call = 0; call < pending.calls.length; call++) planner.call(call, pending.calls[call]!);
+  if (pending.resync) planner.resync();
+  return planner.finish();
+}
 
-  for (let call = 0; call < pending.calls.length; call++) {
-    const { directives, guard } = pending.calls[call]!;
-    const mine = new Set<E>();
+/** One batch being planned: the targets it opened so far, and what it will report. */
+class Planner<E> {
+  readonly view: CacheView<E>;
+  readonly now: number;
+  readonly #targets = new Map<E, Target>();
+  readonly #results: ResultStep<E>[] = [];
+  readonly #outcomes: Outcome[] = [];
+  readonly #touched: E[][] = [];
+  readonly #remember: string[] = [];
+  readonly #resynced: E[] = [];
+  /** Keys recorded in this batch: a second directive with one is a repeat even before the memory knows it. */
+  #recorded: Set<string> | null = null;
+  /** The entries the call being planned reaches. */
+  #reached: Set<E> | null = null;
+
+  constructor(view: CacheView<E>, now: number) {
+    this.view = view;
+    this.now = now;
+  }
+
+  call(call: number, { directives, guard }: PendingCall): void {
+    const reached = new Set<E>();
+    this.#reached = reached;
     for (const directive of directives) {
       const key = guard ? directive.meta.key : null;
-      if (key !== null && (recorded.has(key) || view.seen(key))) {
-        outcomes.push({
+      const raw = directive.raw;
+      if (key !== null && (this.#recorded?.has(key) === true || this.view.seen(key))) {
+        this.#outcomes.push({
           call,
-          raw: directive.raw,
+          raw,
           applied: false,
           reason: `idempotency key '${key}' already processed`,
         });
         continue;
       }
-      const outcome = outcomes.length;
-      const reason = planDirective(directive, view, now, {
-        target: (entry) => {
-          mine.add(entry);
-          return targetOf(targets, entry, 'directive');
-        },
-        result: (entry, stamped) => results.push({ entry, results: stamped, outcome }),
-      });
+      const reason = planDirective(directive, this);
       if (reason !== undefined) {
-        outcomes.push({ call, raw: directive.raw, applied: false, reason });
+        this.#outcomes.push({ call, raw, applied: false, reason });
         continue;
       }
       if (key !== null) {
-        recorded.add(key);
-        remember.push(key);
+        (this.#recorded ??= new Set()).add(key);
+        this.#remember.push(key);
       }
-      outcomes.push(
+      this.#outcomes.push(
         directive.kind === 'reload'
-          ? { call, raw: directive.raw, applied: true, reload: directive.hard }
-          : { call, raw: directive.raw, applied: true },
+          ? { call, raw, applied: true, reload: directive.hard }
+          : { call, raw, applied: true },
       );
     }
-    touched.push([...mine]);
+    this.#touched.push([...reached]);
+    this.#reached = null;
   }
 
-  const resynced: E[] = [];
-  if (pending.resync) {
-    for (const entry of view.everyEntry()) {
-      const target = targetOf(targets, entry, 'resync');
-      if (view.graphOf(entry) === null) target.levels.add(DEFAULT_LEVEL);
-      resynced.push(entry);
+  /** The target of a directive's entry (the call being planned waits for it). */
+  target(entry: E): Target {
+    this.#reached?.add(entry);
+    return this.#targetOf(entry, 'directive');
+  }
+
+  /** Server truth for an entry, carried by the directive being planned. */
+  result(entry: E, results: readonly StampedData[]): void {
+    this.#results.push({ entry, results, outcome: this.#outcomes.length });
+  }
+
+  resync(): void {
+    for (const entry of this.view.everyEntry()) {
+      const target = this.#targetOf(entry, 'resync');
+      if (this.view.graphOf(entry) === null) target.levels.add(DEFAULT_LEVEL);
+      this.#resynced.push(entry);
     }
   }
 
-  const refetch: RefetchStep<E>[] = [];
-  const markStale: MarkStaleStep<E>[] = [];
-  for (const [entry, target] of targets) {
-    for (const level of view.heldLevels(entry)) target.levels.add(level);
-    const required: string[] = [];
-    for (const level of target.levels) if (!target.satisfied.has(level)) required.push(level);
-    if (required.length === 0) continue;
-    if (!view.isActive(entry)) {
-      const flying: string[] = [];
-      const idle: string[] = [];
-      for (const level of required) (view.isInFlight(entry, level) ? flying : idle).push(level);
-      if (flying.length > 0) refetch.push({ entry, levels: flying, mode: target.mode });
-      if (idle.length > 0) markStale.push({ entry, levels: idle });
-      continue;
+  finish(): BatchPlan<E> {
+    const { view } = this;
+    const refetch: RefetchStep<E>[] = [];
+    const markStale: MarkStaleStep<E>[] = [];
+    for (const [entry, target] of this.#targets) {
+      for (const level of view.heldLevels(entry)) target.levels.add(level);
+      const required: string[] = [];
+      for (const level of target.levels) if (!target.satisfied.has(level)) required.push(level);
+      if (required.length === 0) continue;
+      if (!view.isActive(entry)) {
+        let flying: string[] | null = null;
+        let idle: string[] | null = null;
+        for (const level of required) {
+          if (view.isInFlight(entry, level)) (flying ??= []).push(level);
+          else (idle ??= []).push(level);
+        }
+        if (flying) refetch.push({ entry, levels: flying, mode: target.mode });
+        if (idle) markStale.push({ entry, levels: idle });
+        continue;
+      }
+      const graph = view.graphOf(entry);
+      const levels =
+        graph === null
+          ? [DEFAULT_LEVEL]
+          : planRefetch(graph, required, (level) => view.isInFlight(entry, level));
+      refetch.push({ entry, levels, mode: target.mode });
     }
-    const graph = view.graphOf(entry);
-    const levels =
-      graph === null
-        ? [DEFAULT_LEVEL]
-        : planRefetch(graph, required, (level) => view.isInFlight(entry, level));
-    refetch.push({ entry, levels, mode: target.mode });
+    return {
+      results: this.#results,
+      refetch,
+      markStale,
+      report: {
+        outcomes: this.#outcomes,
+        touched: this.#touched,
+        resynced: this.#resynced,
+        remember: this.#remember,
+      },
+    };
   }
 
-  return { results, refetch, markStale, report: { outcomes, touched, resynced, remember } };
-}
-
-interface Sink<E> {
-  target(entry: E): Target;
-  result(entry: E, results: readonly StampedData[]): void;
+  #targetOf(entry: E, mode: Target['mode']): Target {
+    let target = this.#targets.get(entry);
+    if (!target) this.#targets.set(entry, (target = { levels: new Set(), satisfied: new Set(), mode }));
+    return target;
+  }
 }
 
 /** Plans one directive; returns why it is skipped, or undefined when it applies. */
-function planDirective<E>(
-  directive: NormalizedDirective,
-  view: CacheView<E>,
-  now: number,
-  sink: Sink<E>,
-): string | undefined {
+function planDirective<E>(directive: NormalizedDirective, planner: Planner<E>): string | undefined {
   if (directive.kind === 'reload') return undefined;
+  const { view } = planner;
   if (directive.kind === 'item') {
     const type = view.type(directive.name);
     if (!type) return `unknown type '${directive.name}'`;
-    return type.refuse(directive.raw) ?? planItem(directive, type, now, sink);
+    return type.refuse(directive.raw) ?? planItem(directive, type, planner);
   }
   const collection = view.collection(directive.name);
   if (!collection) return `unknown collection '${directive.name}'`;
   const refused = collection.refuse(directive.raw);
   if (refused !== undefined) return refused;
-  planCollection(directive, collection, now, sink);
+  planCollection(directive, collection, planner);
   return undefined;
 }
 
-function planItem<E>(directive: ItemDirective, type: TypeView<E>, now: number, sink: Sink<E>) {
+function planItem<E>(directive: ItemDirective, type: TypeView<E>, planner: Planner<E>): string | undefined {
   const { graph } = type;
   const level = directive.level;
   if (level !== null && !graph.has(level)) return `type '${directive.name}' has no level '${level}'`;
@@ -232,7 +268,7 @@ function planItem<E>(directive: ItemDirective, type: TypeView<E>, now: number, s
   const entry = type.entry(directive.id);
   // Directives never create state: an item nobody has read is left alone.
   if (entry === undefined) return undefined;
-  const target = sink.target(entry);
+  const target = planner.target(entry);
   if (level !== null) target.levels.add(level);
   // What the entry holds joins the target when its plan is made.
   if (directive.result && directive.result.length > 0) {
@@ -240,10 +276,10 @@ function planItem<E>(directive: ItemDirective, type: TypeView<E>, now: number, s
       level: result.level,
       data: result.data,
       stamps: graph.stampsFor(result.level, result.data),
-      at: result.ts !== null && result.ts < now ? result.ts : now,
+      at: result.ts !== null && result.ts < planner.now ? result.ts : planner.now,
     }));
     for (const result of stamped) for (const level of result.stamps) target.satisfied.add(level);
-    sink.result(entry, stamped);
+    planner.result(entry, stamped);
   }
   return undefined;
 }
@@ -251,11 +287,10 @@ function planItem<E>(directive: ItemDirective, type: TypeView<E>, now: number, s
 function planCollection<E>(
   directive: CollectionDirective,
   collection: CollectionView<E>,
-  now: number,
-  sink: Sink<E>,
+  planner: Planner<E>,
 ): void {
   for (const entry of matchCollection(directive, collection)) {
-    sink.target(entry).levels.add(DEFAULT_LEVEL);
+    planner.target(entry).levels.add(DEFAULT_LEVEL);
   }
   // A result is server truth for the one param set the directive names exactly (no params: the default key);
   // every other matched entry is handled as if there were no result.
@@ -267,8 +302,8 @@ function planCollection<E>(
     count: directive.result.count,
     meta: directive.result.meta ?? null,
   });
-  sink.target(entry).satisfied.add(DEFAULT_LEVEL);
-  sink.result(entry, [{ level: DEFAULT_LEVEL, data, stamps: [DEFAULT_LEVEL], at: now }]);
+  planner.target(entry).satisfied.add(DEFAULT_LEVEL);
+  planner.result(entry, [{ level: DEFAULT_LEVEL, data, stamps: [DEFAULT_LEVEL], at: planner.now }]);
 }
 
 function matchCollection<E>(directive: CollectionDirective, collection: CollectionView<E>): E[] {
@@ -282,10 +317,4 @@ function matchCollection<E>(directive: CollectionDirective, collection: Collecti
     if (paramsContain(collection.params(entry) ?? {}, directive.params)) matched.push(entry);
   }
   return matched;
-}
-
-function targetOf<E>(targets: Map<E, Target>, entry: E, mode: Target['mode']): Target {
-  let target = targets.get(entry);
-  if (!target) targets.set(entry, (target = { levels: new Set(), satisfied: new Set(), mode }));
-  return target;
 }
