@@ -9,7 +9,11 @@ import {
   createMachine,
   type EventObject,
   emit,
+  enqueueActions,
+  not,
+  or,
   setup,
+  stateIn,
 } from 'xstate';
 import {
   createEntryMachine,
@@ -107,6 +111,9 @@ describe('Stepper and a live actor run the entry machine identically', () => {
         const event = toEvent(drawn, clock.now);
         const from = fromActor.length;
         expect(snapshot.can(event)).toBe(actor.getSnapshot().can(event));
+        expect(stepper.can(snapshot.value as string, snapshot.context, event)).toBe(
+          actor.getSnapshot().can(event),
+        );
         const xstateCalls = viaXstate.mock.calls.length;
         const [next, emitted] = stepper.step(snapshot, event);
         expect(viaXstate.mock.calls.length).toBe(xstateCalls);
@@ -163,6 +170,78 @@ describe('Stepper and a live actor run the entry machine identically', () => {
     // The custom action ran once per path (stepper, actor), never a second time after the lean path gave up.
     expect(seen.filter((entry) => entry === 'go')).toEqual(['go', 'go']);
   });
+
+  test.prop([fc.array(fc.constantFrom('TICK', 'TOCK', 'RESET'), { maxLength: 30 })], { numRuns: 100 })(
+    'guards beyond named ones (or, not, stateIn, enqueue check) and eventless chains agree with a live actor',
+    (types) => {
+      type E = { type: 'TICK' } | { type: 'TOCK' } | { type: 'RESET' };
+      const machine = setup({
+        types: {
+          context: {} as { n: number; log: number[] },
+          events: {} as E,
+          emitted: {} as { type: 'odd'; n: number },
+        },
+        guards: {
+          isEven: ({ context }) => context.n % 2 === 0,
+          isBig: ({ context }) => context.n > 4,
+          isAbove: ({ context }, params: { min: number }) => context.n > params.min,
+        },
+      }).createMachine({
+        initial: 'low',
+        context: { n: 0, log: [] },
+        on: { RESET: { target: '.low', actions: assign({ n: 0 }) } },
+        states: {
+          low: {
+            on: {
+              TICK: [
+                {
+                  guard: or([not('isEven'), 'isBig']),
+                  target: 'settle',
+                  actions: assign({ n: ({ context }) => context.n + 1 }),
+                },
+                { actions: assign({ n: ({ context }) => context.n + 2 }) },
+              ],
+              TOCK: { guard: stateIn('low'), target: 'high' },
+            },
+          },
+          high: {
+            on: {
+              TICK: {
+                actions: enqueueActions(({ context, enqueue, check }) => {
+                  enqueue.assign({ log: [...context.log, context.n] });
+                  if (check('isEven')) enqueue.emit({ type: 'odd', n: context.n });
+                  if (check({ type: 'isAbove', params: { min: 3 } })) enqueue.assign({ n: 0 });
+                }),
+              },
+              TOCK: { target: 'low', actions: assign({ n: ({ context }) => context.n + 1 }) },
+            },
+          },
+          settle: { always: [{ guard: 'isBig', target: 'high' }, { target: 'low' }] },
+        },
+      });
+      const stepper = new Stepper<typeof machine, EventObject>(machine);
+      const viaXstate = vi.spyOn(machine, 'transition');
+      const actor = createActor(machine);
+      const fromActor: EventObject[] = [];
+      actor.on('*', (event) => fromActor.push(event));
+      actor.start();
+      let snapshot = stepper.initial;
+      for (const type of types) {
+        const before = actor.getSnapshot();
+        const from = fromActor.length;
+        const calls = viaXstate.mock.calls.length;
+        const [next, emitted] = stepper.step(snapshot, { type });
+        expect(viaXstate.mock.calls.length).toBe(calls);
+        actor.send({ type });
+        expect(next === snapshot).toBe(actor.getSnapshot() === before);
+        expect(emitted).toEqual(fromActor.slice(from));
+        expect(next.value).toEqual(actor.getSnapshot().value);
+        expect(next.context).toEqual(actor.getSnapshot().context);
+        snapshot = next;
+      }
+      actor.stop();
+    },
+  );
 
   it('an event the machine does not take returns the very same snapshot (no change, nothing to report)', () => {
     const machine = machineOn({ now: 0 });

@@ -1,5 +1,15 @@
 // The macrostep of a flat machine without xstate's structural bookkeeping: its own transitions, guards and actions.
-import type { ActorScope, AnyMachineSnapshot, AnyStateMachine, EventObject } from 'xstate';
+import {
+  type ActorScope,
+  type AnyMachineSnapshot,
+  type AnyStateMachine,
+  and,
+  assign,
+  type EventObject,
+  emit,
+  not,
+  or,
+} from 'xstate';
 
 /*
  * What this relies on in xstate's internals, as they are in 5.33 (hence the `~5.33` pin in package.json): state
@@ -30,17 +40,28 @@ interface GuardArgs {
   readonly event: EventObject;
 }
 
+type GuardCheck = (snapshot: AnyMachineSnapshot, args: GuardArgs, guard: unknown) => boolean;
 type GuardFn = ((args: GuardArgs, params: unknown) => boolean) & {
-  check?: (snapshot: AnyMachineSnapshot, args: GuardArgs, guard: unknown) => boolean;
+  check?: GuardCheck;
+  readonly guards?: readonly unknown[];
 };
+
+// xstate's and/or/not share one check function each: these are evaluated here, child by child, with no snapshot.
+const AND = (and([]) as unknown as GuardFn).check;
+const OR = (or([]) as unknown as GuardFn).check;
+const NOT = (not(() => true) as unknown as GuardFn).check;
 
 type Scope = ActorScope<AnyMachineSnapshot, EventObject>;
 type SnapshotFor = (value: string, context: unknown) => AnyMachineSnapshot;
+
+/** What enqueueActions' `enqueue` offers; what it can enqueue beyond assign and emit is not covered. */
+type Enqueue = ((action: unknown) => void) & Record<string, (...args: never[]) => void>;
 
 type BuiltinAction = ((...args: unknown[]) => void) & {
   readonly type: string;
   readonly assignment?: unknown;
   readonly event?: unknown;
+  readonly collect?: (args: unknown, params: unknown) => void;
   resolve(
     scope: Scope,
     snapshot: AnyMachineSnapshot,
@@ -51,9 +72,6 @@ type BuiltinAction = ((...args: unknown[]) => void) & {
   ): [AnyMachineSnapshot, unknown, readonly unknown[] | undefined];
   execute?(scope: Scope, params: unknown): void;
 };
-
-/** What xstate passes built-ins beside the action; enqueueActions reads none of it. */
-const EXTRA = Object.freeze({ internalQueue: Object.freeze([]), deferredActorIds: undefined });
 
 /** More eventless microsteps than this in one macrostep are left to xstate (which loops or throws as it does). */
 const MAX_EVENTLESS = 100;
@@ -69,14 +87,15 @@ const noSpawn = (): never => {
  * Computes `machine.transition(snapshot, event, scope)` for a flat machine (a root whose children are atomic
  * states; no entry/exit actions, invocations, delays, history, final states or wildcard events) as xstate's
  * macrostep does, without what costs most there and means nothing for such a machine: state node sets,
- * transition domains and a snapshot object per microstep and per assign.
+ * transition domains, and a snapshot object per microstep and per assign. It works on a state value and a
+ * context; a snapshot is built only when a guard needs one (stateIn and the like).
  *
  * The rules stay the machine's: its transitions in the order xstate selects them (the atomic state's, then the
- * root's; eventless ones after each microstep until none is enabled), its guards (and/or/not by xstate's own
- * check) and its actions (enqueueActions by xstate's own resolve). A step that meets anything else (a custom or
- * side-effecting action, spawn, an xstate.* event, a throwing guard or action) is left to xstate: `run` returns
- * undefined before anything was performed, and xstate computes the step (and throws its own errors).
- * test/entry-stepper.test.ts compares the result with a live actor on random event sequences.
+ * root's; eventless ones after each microstep until none is enabled), its guards, and its actions, resolved as
+ * xstate resolves assign, emit and enqueueActions (with assign and emit enqueued). A step that meets anything
+ * else (a custom or side-effecting action, spawn, an xstate.* event, a throwing guard or action) is left to
+ * xstate: `run` returns undefined before anything was performed, and xstate computes the step (and throws its
+ * own errors). test/entry-stepper.test.ts compares the result with a live actor on random event sequences.
  */
 export class FlatMacrostep {
   readonly #machine: AnyStateMachine;
@@ -86,11 +105,15 @@ export class FlatMacrostep {
   readonly #on = new Map<string, Map<string, readonly TransitionDef[]>>();
   /** Per state: its eventless transitions, then the root's. */
   readonly #always = new Map<string, readonly TransitionDef[]>();
-  /** Built-in actions resolved in this run, executed (emits deferred to the scope) once the run is complete. */
-  readonly #executes: Array<[BuiltinAction, unknown]> = [];
-  // The run in progress: its state, its context, and a snapshot of both once something asked for one.
+  /** Emit actions resolved in this run, with their events: executed once the run is complete. */
+  readonly #executes: Array<BuiltinAction | unknown> = [];
+  /** One `enqueue` for every enqueueActions call; it fills `#enqueued`. */
+  readonly #enqueue: Enqueue;
+  #enqueued: unknown[] = [];
+  // The run in progress: its state value and context (cleared after it: a shared macrostep must keep no entry's data).
   #value = '';
   #context: unknown = null;
+  /** The run's snapshot, once a guard asked for one (cleared when the state or the context changes). */
   #snapshot: AnyMachineSnapshot | null = null;
 
   private constructor(machine: AnyStateMachine, scope: Scope, snapshotFor: SnapshotFor) {
@@ -107,6 +130,22 @@ export class FlatMacrostep {
       const always = [...(node.always ?? []), ...(root.always ?? [])];
       if (always.length > 0) this.#always.set(key, always);
     }
+    const notCovered = (): never => {
+      throw NOT_COVERED;
+    };
+    const enqueue = ((action: unknown) => {
+      this.#enqueued.push(action);
+    }) as Enqueue;
+    enqueue.assign = (...args: Parameters<typeof assign>) => {
+      this.#enqueued.push(assign(...args));
+    };
+    enqueue.emit = (...args: Parameters<typeof emit>) => {
+      this.#enqueued.push(emit(...args));
+    };
+    for (const name of ['cancel', 'raise', 'sendTo', 'sendParent', 'spawnChild', 'stopChild']) {
+      enqueue[name] = notCovered;
+    }
+    this.#enqueue = enqueue;
   }
 
   /** The fast path for `machine`, or null when its shape is not flat (every step then goes through xstate). */
@@ -126,17 +165,18 @@ export class FlatMacrostep {
   }
 
   /**
-   * The snapshot after `event` (the very same object when nothing was assigned and no state was left, as xstate
-   * returns it), with the emitted events deferred to the scope; undefined when xstate must compute this step.
+   * The state value and context after `event`, or null when neither changed (xstate returns the very same
+   * snapshot exactly then), with the emitted events deferred to the scope; undefined when xstate must compute
+   * this step.
    */
-  run(snapshot: AnyMachineSnapshot, event: EventObject): AnyMachineSnapshot | undefined {
+  run(value: string, context: unknown, event: EventObject): readonly [string, unknown] | null | undefined {
     if (event.type.startsWith('xstate.')) return undefined;
-    this.#value = snapshot.value as string;
-    this.#context = snapshot.context;
-    this.#snapshot = snapshot;
+    this.#value = value;
+    this.#context = context;
+    this.#snapshot = null;
     try {
       let changed = false;
-      const selected = this.#select(this.#on.get(this.#value)?.get(event.type), event);
+      const selected = this.#select(this.#on.get(value)?.get(event.type), event);
       if (selected) changed = this.#microstep(selected, event);
       for (let steps = 0; ; steps++) {
         if (steps > MAX_EVENTLESS) return undefined;
@@ -145,14 +185,33 @@ export class FlatMacrostep {
         if (!eventless || !this.#microstep(eventless, event)) break;
         changed = true;
       }
-      const next = changed ? this.#current() : snapshot;
-      for (const [action, params] of this.#executes) action.execute!(this.#scope, params);
-      return next;
+      const executes = this.#executes;
+      for (let i = 0; i < executes.length; i += 2) {
+        (executes[i] as BuiltinAction).execute!(this.#scope, executes[i + 1]);
+      }
+      return changed ? [this.#value, this.#context] : null;
     } catch {
       // NOT_COVERED, or a guard or action that threw: xstate computes the step, and reports errors its own way.
       return undefined;
     } finally {
       this.#executes.length = 0;
+      this.#context = null;
+      this.#snapshot = null;
+    }
+  }
+
+  /** `snapshot.can(event)`: whether a transition is enabled that goes somewhere or does something. */
+  can(value: string, context: unknown, event: EventObject): boolean | undefined {
+    if (event.type.startsWith('xstate.')) return undefined;
+    this.#value = value;
+    this.#context = context;
+    this.#snapshot = null;
+    try {
+      const selected = this.#select(this.#on.get(value)?.get(event.type), event);
+      return selected !== undefined && (selected.target !== undefined || selected.actions.length > 0);
+    } catch {
+      return undefined;
+    } finally {
       this.#context = null;
       this.#snapshot = null;
     }
@@ -185,12 +244,6 @@ export class FlatMacrostep {
     return changed;
   }
 
-  /** The run's snapshot, built once something needs one (a built-in guard's check, enqueueActions, the result). */
-  #current(): AnyMachineSnapshot {
-    this.#snapshot ??= this.#snapshotFor(this.#value, this.#context);
-    return this.#snapshot;
-  }
-
   /** xstate's evaluateGuard: a named guard from the machine's implementations, an inline one, or and/or/not. */
   #passes(guard: unknown, event: EventObject): boolean {
     const inline = typeof guard === 'function';
@@ -198,8 +251,15 @@ export class FlatMacrostep {
     const resolved = (inline ? guard : this.#machine.implementations.guards[name]) as GuardFn | undefined;
     if (!resolved) throw NOT_COVERED;
     if (typeof resolved !== 'function') return this.#passes(resolved, event);
+    const check = resolved.check;
+    if (check === AND) return resolved.guards!.every((child) => this.#passes(child, event));
+    if (check === OR) return resolved.guards!.some((child) => this.#passes(child, event));
+    if (check === NOT) return !this.#passes(resolved.guards![0], event);
     const args: GuardArgs = { context: this.#context, event };
-    if ('check' in resolved && resolved.check) return resolved.check(this.#current(), args, resolved);
+    if (check) {
+      this.#snapshot ??= this.#snapshotFor(this.#value, this.#context);
+      return check(this.#snapshot, args, resolved);
+    }
     return resolved(args, inline || typeof guard === 'string' ? undefined : paramsOf(guard, args));
   }
 
@@ -214,20 +274,38 @@ export class FlatMacrostep {
       if (!resolved || typeof resolved.resolve !== 'function') throw NOT_COVERED;
       const context = this.#context;
       const params = inline || typeof action === 'string' ? undefined : paramsOf(action, { context, event });
-      const args = { context, event, self: this.#scope.self, system: this.#scope.system };
       switch (resolved.type) {
         case 'xstate.assign':
           this.#assign(resolved.assignment, event, params);
           break;
         case 'xstate.emit': {
+          const args = { context, event, self: this.#scope.self, system: this.#scope.system };
           const emitted =
             typeof resolved.event === 'function' ? resolved.event(args, params) : resolved.event;
-          this.#executes.push([resolved, { event: emitted }]);
+          this.#executes.push(resolved, { event: emitted });
           break;
         }
         case 'xstate.enqueueActions': {
-          const [, , nested] = resolved.resolve(this.#scope, this.#current(), args, params, resolved, EXTRA);
-          if (nested) this.#actions(nested, event);
+          // As xstate's resolveEnqueueActions, with one reused `enqueue`; `check` evaluates against this context.
+          const outer = this.#enqueued;
+          const enqueued: unknown[] = [];
+          this.#enqueued = enqueued;
+          try {
+            resolved.collect!(
+              {
+                context,
+                event,
+                enqueue: this.#enqueue,
+                check: (guard: unknown) => this.#passes(guard, event),
+                self: this.#scope.self,
+                system: this.#scope.system,
+              },
+              params,
+            );
+          } finally {
+            this.#enqueued = outer;
+          }
+          this.#actions(enqueued, event);
           break;
         }
         default:

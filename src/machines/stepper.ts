@@ -82,11 +82,37 @@ export class Stepper<TMachine extends AnyStateMachine, TEmitted extends EventObj
     snapshot: SnapshotFrom<TMachine>,
     event: EventFromLogic<TMachine>,
   ): [SnapshotFrom<TMachine>, TEmitted[]] {
-    const flat = this.#flat?.run(snapshot as AnyMachineSnapshot, event as EventObject);
-    if (flat !== undefined) return [flat as SnapshotFrom<TMachine>, this.#flush()];
-    const next = this.machine.transition(snapshot, event, this.#scope) as SnapshotFrom<TMachine>;
-    if (next !== snapshot) this.#remember(next);
-    return [next, this.#flush()];
+    const value = (snapshot as AnyMachineSnapshot).value as string;
+    const [next, emitted] = this.advance(value, (snapshot as AnyMachineSnapshot).context, event);
+    return [next ? this.restore(next[0], next[1]) : snapshot, emitted];
+  }
+
+  /**
+   * `step` for a holder of value and context (an entry): the new value and context, or null when neither
+   * changed, and the events emitted. No snapshot object is built on the lean path.
+   */
+  advance(
+    value: string,
+    context: SnapshotFrom<TMachine>['context'],
+    event: EventFromLogic<TMachine>,
+  ): [readonly [string, SnapshotFrom<TMachine>['context']] | null, TEmitted[]] {
+    const flat = this.#flat?.run(value, context, event as EventObject);
+    if (flat !== undefined) {
+      return [flat as readonly [string, SnapshotFrom<TMachine>['context']] | null, this.#flush()];
+    }
+    const snapshot = this.restore(value, context);
+    const next = this.machine.transition(snapshot, event, this.#scope) as AnyMachineSnapshot;
+    if (next === snapshot) return [null, this.#flush()];
+    this.#remember(next as SnapshotFrom<TMachine>);
+    return [[next.value as string, next.context], this.#flush()];
+  }
+
+  /** `snapshot.can(event)` for a holder of value and context, without building the snapshot on the lean path. */
+  can(value: string, context: SnapshotFrom<TMachine>['context'], event: EventFromLogic<TMachine>): boolean {
+    return (
+      this.#flat?.can(value, context, event as EventObject) ??
+      (this.restore(value, context) as AnyMachineSnapshot).can(event)
+    );
   }
 
   #remember(next: SnapshotFrom<TMachine>): void {

@@ -121,7 +121,8 @@ export class Entry implements StalenessWatcher {
 
   /** Whether the machine takes `event` now (an answer to a query that is no longer active is not taken). */
   accepts(event: EntryEvent): boolean {
-    return this.snapshot.can(event);
+    if (this.#actor) return this.#actor.getSnapshot().can(event);
+    return this.owner.stepper.can(this.#value, this.#context, event);
   }
 
   send(event: EntryEvent): void {
@@ -272,13 +273,13 @@ export class Entry implements StalenessWatcher {
   }
 
   #step(event: EntryEvent): void {
-    const current = this.owner.stepper.restore(this.#value, this.#context);
-    const [next, emitted] = this.owner.stepper.step(current, event);
-    const changed = next !== current;
-    this.#value = next.value as EntryStatus;
-    this.#context = next.context;
+    const [next, emitted] = this.owner.stepper.advance(this.#value, this.#context, event);
+    if (next) {
+      this.#value = next[0] as EntryStatus;
+      this.#context = next[1];
+    }
     for (const decided of emitted) this.owner.host.onEmitted(this, decided);
-    if (changed) this.#changed();
+    if (next) this.#changed();
   }
 
   #startActor(): EntryActor {

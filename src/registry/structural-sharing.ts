@@ -15,14 +15,22 @@ export function shareStructure<T>(previous: unknown, next: T): T {
 }
 
 function shareArray(previous: readonly unknown[], next: readonly unknown[]): readonly unknown[] {
-  let same = previous.length === next.length;
-  const out = new Array<unknown>(next.length);
-  for (let i = 0; i < next.length; i++) {
-    const value = i < previous.length ? shareStructure(previous[i], next[i]) : next[i];
-    if (!Object.is(value, previous[i])) same = false;
-    out[i] = value;
+  const sameLength = previous.length === next.length;
+  // The unchanged prefix is walked without copying: a long list that did not change costs no new array.
+  let index = 0;
+  let first: unknown;
+  if (sameLength) {
+    for (; index < next.length; index++) {
+      first = shareStructure(previous[index], next[index]);
+      if (!Object.is(first, previous[index])) break;
+    }
+    if (index === next.length) return previous;
   }
-  if (same) return previous;
+  const out = previous.slice(0, index);
+  for (let i = index; i < next.length; i++) {
+    if (sameLength && i === index) out.push(first);
+    else out.push(i < previous.length ? shareStructure(previous[i], next[i]) : next[i]);
+  }
   return Object.isFrozen(next) ? Object.freeze(out) : out;
 }
 
