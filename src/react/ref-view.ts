@@ -78,10 +78,13 @@ abstract class HookView<T, TSource, TArgs extends readonly unknown[]> {
     return this.#subscribe;
   }
 
-  /** Results' meta proxies use the view as their handler: a read of `meta.<key>` is recorded here. */
-  get(target: object, key: string | symbol, receiver: unknown): unknown {
+  /**
+   * Results' meta proxies use the view as their handler: a read of `meta.<key>` is recorded here. The read runs
+   * against the meta itself, not the proxy: its live `lastUsedAt` getter reads the meta's private field.
+   */
+  get(target: object, key: string | symbol): unknown {
     recordMetaRead(this, key);
-    return Reflect.get(target, key, receiver);
+    return Reflect.get(target, key);
   }
 
   /** Points the view at what the read returned (React checks the snapshot once subscribed). */

@@ -365,3 +365,30 @@ describe('suspense hooks', () => {
     expect(fetcher.count).toBe(1);
   });
 });
+
+describe('a hook result’s meta', () => {
+  it('reads every field, the live lastUsedAt too, and spreads and serialises like the ref’s meta', async () => {
+    const registry = makeTypedRegistry();
+    const fetcher = controlledFetcher<Todo>();
+    registry.createType('todo', { fetch: fetcher.fetch });
+    const seen: Array<Record<string, unknown>> = [];
+    function Row(): ReactNode {
+      const { meta } = useItem('todo', 1);
+      seen.push({ lastUsedAt: meta.lastUsedAt, spread: { ...meta }, json: JSON.parse(JSON.stringify(meta)) });
+      return <p>{meta.status}</p>;
+    }
+    renderWith(registry, <Row />);
+    await advance();
+    await act(async () => fetcher.call(0).resolve(todo('1')));
+    const ref = registry.fetchItem('todo', 1);
+    const last = seen[seen.length - 1];
+    expect(ref.meta.lastUsedAt).not.toBeNull();
+    expect(last?.lastUsedAt).toBe(ref.meta.lastUsedAt);
+    expect(last?.spread).toMatchObject({
+      status: 'fresh',
+      isLoading: false,
+      lastUsedAt: ref.meta.lastUsedAt,
+    });
+    expect(last?.json).toMatchObject({ status: 'fresh', lastUsedAt: ref.meta.lastUsedAt });
+  });
+});
