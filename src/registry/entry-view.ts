@@ -1,6 +1,6 @@
 // The snapshot refs and hooks show: a frozen `{ data, meta }` built once per change of its entry (SPEC §2 meta).
 import { anyLoud, type EntryContext, type LevelState } from '../machines/entry.machine';
-import type { CollectionData, EntryStatus, LevelMeta, Params } from './types';
+import type { BaseMeta, CollectionData, EntryStatus, LevelMeta, Params } from './types';
 
 /** What a meta reads live: the entry's last consumer read, in ms. */
 export interface UsedAt {
@@ -10,15 +10,7 @@ export interface UsedAt {
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /** The meta fields every entry has, but the live one. */
-interface BaseFields {
-  readonly status: EntryStatus;
-  readonly isLoading: boolean;
-  readonly isFetching: boolean;
-  readonly error: Error | null;
-  readonly lastFetched: string | null;
-  readonly activeQueryId: string | null;
-  readonly isPredicted: boolean;
-}
+type BaseFields = Omit<BaseMeta, 'lastUsedAt'>;
 
 function baseFields(context: EntryContext, status: EntryStatus, lastFetched: string | null): BaseFields {
   let activeQueryId: number | null = null;

@@ -73,7 +73,8 @@ export interface LevelMeta {
   readonly error: Error | null;
 }
 
-interface BaseMeta {
+/** The meta fields items and collections share. */
+export interface BaseMeta {
   readonly status: EntryStatus;
   readonly isLoading: boolean;
   readonly isFetching: boolean;
